@@ -1,0 +1,91 @@
+//! Parsing: source text to a `ruff_python_ast` module, checked against the
+//! Python version that will run the code.
+
+use ruff_python_ast::{ModModule, PythonVersion};
+use ruff_python_parser::{parse_unchecked, Mode, ParseOptions, Parsed};
+use ruff_source_file::LineIndex;
+use ruff_text_size::TextSize;
+
+/// What the caller knows about the code being instrumented.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The Python version that will compile the result: syntax it does not
+    /// accept is rejected, as CPython would reject it.
+    pub target_version: (u8, u8),
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            target_version: (3, 12),
+        }
+    }
+}
+
+/// Why a file could not be instrumented. The caller imports it normally.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum ParseFailure {
+    #[error("syntax error at line {line}: {message}")]
+    Syntax { line: u32, message: String },
+    #[error("nesting deeper than {limit} levels at line {line}")]
+    TooDeep { line: u32, limit: usize },
+}
+
+/// A parsed file: the text, its AST and tokens, and a line index.
+pub struct SourceFile<'a> {
+    pub text: &'a str,
+    pub parsed: Parsed<ModModule>,
+    pub index: LineIndex,
+}
+
+impl<'a> SourceFile<'a> {
+    pub fn parse(text: &'a str, options: &Options) -> Result<Self, ParseFailure> {
+        let (major, minor) = options.target_version;
+        let parse_options =
+            ParseOptions::from(Mode::Module).with_target_version(PythonVersion { major, minor });
+        let parsed = parse_unchecked(text, parse_options);
+        let index = LineIndex::from_source_text(text);
+        let line_of = |offset: TextSize| index.line_index(offset).get() as u32;
+        if let Some(error) = parsed.errors().first() {
+            return Err(ParseFailure::Syntax {
+                line: line_of(error.location.start()),
+                message: error.error.to_string(),
+            });
+        }
+        if let Some(error) = parsed.unsupported_syntax_errors().first() {
+            return Err(ParseFailure::Syntax {
+                line: line_of(error.range.start()),
+                message: error.to_string(),
+            });
+        }
+        let parsed = parsed
+            .try_into_module()
+            .expect("Mode::Module always yields a module");
+        Ok(SourceFile {
+            text,
+            parsed,
+            index,
+        })
+    }
+
+    pub fn module(&self) -> &ModModule {
+        self.parsed.syntax()
+    }
+
+    /// The 1-based line holding byte `offset`.
+    pub fn line_of(&self, offset: TextSize) -> u32 {
+        self.index.line_index(offset).get() as u32
+    }
+
+    /// Byte offset where 1-based `line` starts.
+    pub fn line_start(&self, line: u32) -> usize {
+        let starts = self.index.line_starts();
+        starts
+            .get(line as usize - 1)
+            .map_or(self.text.len(), |s| s.to_usize())
+    }
+
+    pub fn line_count(&self) -> u32 {
+        self.index.line_count() as u32
+    }
+}

@@ -1,0 +1,83 @@
+"""Types of the Rust extension module `rcov._rcov` (see runtime/)."""
+
+from types import CodeType
+
+__version__: str
+PROBE_BASE: int
+
+class InstrumentError(Exception):
+    """A file could not be instrumented; the message names the reason."""
+
+class Collector:
+    """Measures the files it compiles: lines always, branch edges when `branch`.
+
+    Thread-safe; one collector measures at a time (it owns a sys.monitoring
+    tool id between start() and stop()).
+    """
+
+    def __init__(self, *, branch: bool) -> None: ...
+    @property
+    def branch(self) -> bool: ...
+    def compile(self, source: str, filename: str) -> CodeType:
+        """Rewrite (in branch mode), compile with CPython's compile(), remap the
+        line tables back to `source`'s lines and register the code tree.
+        Raises InstrumentError if `source` cannot be instrumented (the caller
+        then compiles it normally); CPython's own SyntaxError propagates."""
+    def start(self) -> int:
+        """Claim a tool id (sys.monitoring.COVERAGE_ID when free), register the
+        LINE callback and enable local LINE events on every registered code
+        object (and on those compiled later). Returns the tool id."""
+    def stop(self) -> None:
+        """Stop measuring and free the tool id. Hits are kept."""
+    def measured_files(self) -> list[str]: ...
+    def executed(self) -> dict[str, tuple[list[int], list[tuple[int, int]] | None]]:
+        """Per file: the executed lines (statement first lines) and, in branch
+        mode, the executed arcs in coverage.py's data conventions: (l, l) for
+        each executed line plus the arc(s) of every branch edge taken."""
+
+class FileAnalysis:
+    """Static facts about one file with coverage.py 7.17 semantics."""
+
+    def __init__(
+        self,
+        source: str,
+        filename: str,
+        exclude: list[str],
+        partial: list[str],
+    ) -> None:
+        """Compiles `source` with CPython (for the statement lines) and
+        analyses it. Raises InstrumentError if it cannot be parsed."""
+    @property
+    def statements(self) -> list[int]: ...
+    @property
+    def excluded(self) -> list[int]: ...
+    @property
+    def arcs(self) -> list[tuple[int, int]]: ...
+    @property
+    def no_branch(self) -> list[int]: ...
+    def exit_counts(self) -> dict[int, int]: ...
+    def result(
+        self,
+        executed_lines: list[int],
+        executed_arcs: list[tuple[int, int]] | None,
+    ) -> FileResult:
+        """Combine with measured data as coverage.py's results.Analysis does."""
+
+class FileResult:
+    """One file's numbers, as coverage.py's `Analysis` computes them."""
+
+    statements: list[int]
+    executed_lines: list[int]
+    missing_lines: list[int]
+    excluded_lines: list[int]
+    # Branch data (empty without arcs):
+    executed_branches: list[tuple[int, int]]
+    missing_branches: list[tuple[int, int]]
+    num_branches: int
+    num_partial_branches: int
+    num_missing_branches: int
+
+def rewrite(source: str, target_version: tuple[int, int]) -> tuple[str, list[int], list[tuple[int, bool]]]:
+    """The rewritten text, the origin of each rewritten line (an original line,
+    or PROBE_BASE + k for probe k) and the probe table ((branch line, taken)
+    per probe). Raises InstrumentError."""
