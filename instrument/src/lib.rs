@@ -18,6 +18,7 @@ pub mod exclude;
 pub mod lines;
 pub mod parse;
 pub mod rewrite;
+pub mod syntax;
 
 pub use analysis::{analyze, Analysis, Patterns};
 pub use parse::{Options, ParseFailure};
