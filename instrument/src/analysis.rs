@@ -2,7 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::parse::{Options, ParseFailure};
+use crate::arcs::find_arcs;
+use crate::exclude::{find_exclusions, join_patterns, lines_matching};
+use crate::lines::MultilineMap;
+use crate::parse::{Options, ParseFailure, SourceFile};
 use crate::{Arc, EdgeId};
 
 /// What coverage.py's `PythonParser` knows about a file, plus which arcs each
@@ -56,13 +59,77 @@ pub struct Patterns {
     pub partial: Vec<String>,
 }
 
+impl Default for Patterns {
+    /// coverage.py 7.17's default exclusion and partial-branch patterns.
+    fn default() -> Self {
+        Patterns {
+            exclude: vec![
+                r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)".into(),
+                r"^\s*(((async )?def .*?)?[\])]+(\s*->.*?)?:\s*)?\.\.\.\s*(#|$)".into(),
+                r"^\s*if (typing\.)?TYPE_CHECKING:".into(),
+            ],
+            partial: vec![
+                r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(branch|BRANCH)".into(),
+                r"^\s*while (True|1|False|0):".into(),
+                r"^\s*if (True|1|False|0):".into(),
+            ],
+        }
+    }
+}
+
+/// Why an analysis could not be made.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum AnalysisFailure {
+    #[error(transparent)]
+    Parse(#[from] ParseFailure),
+    #[error("bad pattern {pattern:?}: {message}")]
+    Pattern { pattern: String, message: String },
+}
+
 /// Analyse `source`. `raw_statements` are the line numbers that CPython's
 /// compiled code reports in `co_lines()` (recursively, `__annotate__` skipped).
 pub fn analyze(
-    _source: &str,
-    _raw_statements: &[u32],
-    _options: &Options,
-    _patterns: &Patterns,
-) -> Result<Analysis, ParseFailure> {
-    todo!("analysis")
+    source: &str,
+    raw_statements: &[u32],
+    options: &Options,
+    patterns: &Patterns,
+) -> Result<Analysis, AnalysisFailure> {
+    let file = SourceFile::parse(source, options)?;
+    let multiline = MultilineMap::from_source(&file);
+    let raw_statements: BTreeSet<u32> = raw_statements.iter().copied().collect();
+    let exclude = compile_patterns(&patterns.exclude)?;
+    let partial = compile_patterns(&patterns.partial)?;
+
+    let exclusions = find_exclusions(&file, &multiline, exclude.as_ref(), &raw_statements);
+    let ignored: BTreeSet<u32> = exclusions
+        .excluded
+        .union(&exclusions.docstrings)
+        .copied()
+        .collect();
+    let statements = raw_statements
+        .difference(&ignored)
+        .map(|&line| multiline.first_line(line as i32) as u32)
+        .filter(|line| !ignored.contains(line))
+        .collect();
+
+    let raw_arcs = find_arcs(&file, &multiline, &raw_statements);
+    let no_branch = match &partial {
+        Some(regex) => lines_matching(source, regex, &multiline),
+        None => BTreeSet::new(),
+    };
+    Ok(Analysis {
+        statements,
+        excluded: exclusions.excluded,
+        multiline: multiline.to_pairs(),
+        arcs: raw_arcs.normalized(&multiline),
+        no_branch,
+        edges: raw_arcs.normalized_edges(&multiline),
+    })
+}
+
+fn compile_patterns(patterns: &[String]) -> Result<Option<regex::Regex>, AnalysisFailure> {
+    join_patterns(patterns).map_err(|error| AnalysisFailure::Pattern {
+        pattern: patterns.join(" | "),
+        message: error.to_string(),
+    })
 }

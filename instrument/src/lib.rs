@@ -20,7 +20,7 @@ pub mod parse;
 pub mod rewrite;
 pub mod syntax;
 
-pub use analysis::{analyze, Analysis, Patterns};
+pub use analysis::{analyze, Analysis, AnalysisFailure, Patterns};
 pub use parse::{Options, ParseFailure};
 pub use rewrite::{rewrite, LineOrigin, Rewrite};
 
