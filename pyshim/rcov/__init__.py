@@ -1,0 +1,9 @@
+"""rcov: fast line and branch coverage for CPython 3.12+, with a Rust core.
+
+Importing the package loads only the compiled extension (for the version);
+the import hook, runner and reports load when a command needs them.
+"""
+
+from ._rcov import __version__
+
+__all__ = ["__version__"]

@@ -1,0 +1,155 @@
+"""The import hook: measured modules are compiled by the collector.
+
+A `sys.meta_path` finder placed first asks the finders behind it for the spec
+exactly as the import system would, and returns that same spec. Only when the
+spec's loader is CPython's plain `SourceFileLoader` and the source filter
+selects the file does it swap the loader for `MeasuringLoader`, whose
+`get_code` compiles the source through `Collector.compile`. Everything else in
+the spec (origin, cached, submodule_search_locations, has_location, parent) is
+left as the normal import made it, so `__file__`, `__spec__`, `__cached__`,
+`importlib.resources` and `inspect.getsource` behave as without rcov.
+
+A measured module never uses `__pycache__`: an existing .pyc would bypass the
+rewrite, and a .pyc written from rewritten code would poison later runs
+without rcov. When the collector cannot instrument a file, rcov warns once and
+the file is imported the normal way (bytecode cache included).
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+from collections.abc import Callable, Sequence
+from types import CodeType, ModuleType
+
+from . import _rcov
+from .filters import SourceFilter
+
+__all__ = ["MeasuringFinder", "MeasuringLoader", "read_source", "warn_not_measured"]
+
+_warned: set[str] = set()
+
+
+def warn_not_measured(path: str, reason: object) -> None:
+    """Tell the user, once per file, that `path` runs unmeasured."""
+    if path in _warned:
+        return
+    _warned.add(path)
+    try:
+        sys.stderr.write(f"rcov: not measuring {path}: {reason}\n")
+        sys.stderr.flush()
+    except Exception:
+        pass
+
+
+def read_source(data: bytes) -> str:
+    """Decode a source file as the compiler would (PEP 263 cookie, BOM, newlines)."""
+    return importlib.util.decode_source(data)
+
+
+def compile_measured(collector: _rcov.Collector, data: bytes, path: str) -> CodeType | None:
+    """The collector's code object for `data`, or None if it cannot be measured.
+
+    None means: compile it the normal way. A file that is not valid Python gets
+    no warning, because the normal compile then raises CPython's own
+    SyntaxError for the original text, which is what the user must see.
+    """
+    try:
+        text = read_source(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return None
+    try:
+        return collector.compile(text, path)
+    except (_rcov.InstrumentError, SyntaxError) as exc:
+        reason: BaseException = exc
+    try:
+        compile(data, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None
+    # Valid Python that rcov cannot measure (or a rewrite CPython rejects).
+    warn_not_measured(path, reason)
+    return None
+
+
+class MeasuringLoader(importlib.machinery.SourceFileLoader):
+    """A SourceFileLoader whose code comes from the collector, never from a .pyc."""
+
+    collector: _rcov.Collector
+
+    def __init__(self, fullname: str, path: str, collector: _rcov.Collector) -> None:
+        super().__init__(fullname, path)
+        self.collector = collector
+
+    def get_code(self, fullname: str) -> CodeType:
+        path = self.get_filename(fullname)
+        data = self.get_data(path)
+        code = compile_measured(self.collector, data, path)
+        if code is not None:
+            return code
+        return super().get_code(fullname)  # type: ignore[return-value]
+
+
+class MeasuringFinder(importlib.abc.MetaPathFinder):
+    """First on sys.meta_path: the normal spec, with a measuring loader when selected."""
+
+    def __init__(self, collector: _rcov.Collector, source_filter: SourceFilter) -> None:
+        self.collector = collector
+        self.filter = source_filter
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None,
+        target: ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        spec = self._normal_spec(fullname, path, target)
+        if spec is None:
+            return None
+        loader = spec.loader
+        if (
+            type(loader) is importlib.machinery.SourceFileLoader
+            and spec.origin is not None
+            and spec.origin.endswith(tuple(importlib.machinery.SOURCE_SUFFIXES))
+            and self.filter.selects(spec.origin, fullname)
+        ):
+            spec.loader = MeasuringLoader(fullname, spec.origin, self.collector)
+        return spec
+
+    def _normal_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None,
+        target: ModuleType | None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        """The spec the rest of sys.meta_path gives, found the way the import system would."""
+        seen_self = False
+        for finder in list(sys.meta_path):
+            if finder is self:
+                seen_self = True
+                continue
+            if not seen_self or isinstance(finder, MeasuringFinder):
+                continue
+            find: Callable[..., importlib.machinery.ModuleSpec | None] | None = getattr(
+                finder, "find_spec", None
+            )
+            if find is None:
+                continue
+            spec = find(fullname, path, target)
+            if spec is not None:
+                return spec
+        return None
+
+    def invalidate_caches(self) -> None:
+        pass
+
+
+def install(finder: MeasuringFinder) -> None:
+    """Put `finder` first on sys.meta_path."""
+    sys.meta_path.insert(0, finder)
+
+
+def uninstall(finder: MeasuringFinder) -> None:
+    if finder in sys.meta_path:
+        sys.meta_path.remove(finder)

@@ -1,0 +1,166 @@
+"""The terminal report, laid out exactly like `coverage report -m`.
+
+Users read rcov's table next to coverage.py's and scripts parse it, so the
+columns, widths, sorting and the "Missing" notation are coverage.py 7.17's:
+
+    Name      Stmts   Miss Branch BrPart  Cover   Missing
+    -----------------------------------------------------
+    prog.py      10      2      4      1    79%   3, 7-9, 12->exit
+    -----------------------------------------------------
+    TOTAL        10      2      4      1    79%
+
+Missing lines are joined into ranges across lines that are not statements
+(blank lines, comments, the rest of a multi-line statement); a branch from a
+line that ran to a line that did not run is already implied by the missing
+line, so only partial branches between lines that both ran are listed, as
+`a->b` or `a->exit`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import TextIO
+
+from .summary import FileReport, Numbers, display_covered, human_key
+
+__all__ = ["format_missing", "write_report"]
+
+
+def _line_ranges(statements: Iterable[int], lines: Iterable[int]) -> list[tuple[int, int]]:
+    """Runs of `lines` that are consecutive among `statements`."""
+    wanted = set(lines)
+    ranges: list[tuple[int, int]] = []
+    start: int | None = None
+    end = 0
+    for stmt in sorted(statements):
+        if stmt in wanted:
+            if start is None:
+                start = stmt
+            end = stmt
+        elif start is not None:
+            ranges.append((start, end))
+            start = None
+    if start is not None:
+        ranges.append((start, end))
+    return ranges
+
+
+def format_missing(
+    statements: Iterable[int],
+    missing: Sequence[int],
+    missing_branches: Iterable[tuple[int, int]] | None = None,
+) -> str:
+    """The "Missing" cell: "1-2, 5-11, 13->15, 20->exit" (coverage.py's format_lines)."""
+    items: list[tuple[int, str]] = [
+        (start, f"{start}" if start == end else f"{start}-{end}")
+        for start, end in _line_ranges(statements, missing)
+    ]
+    if missing_branches is not None:
+        missing_set = set(missing)
+        by_line: dict[int, list[int]] = defaultdict(list)
+        for src, dst in missing_branches:
+            by_line[src].append(dst)
+        for src in sorted(by_line):
+            for dst in sorted(by_line[src]):
+                if src not in missing_set and dst not in missing_set:
+                    items.append((src, f"{src}->{dst if dst > 0 else 'exit'}"))
+    return ", ".join(text for _, text in sorted(items))
+
+
+def _printable(name: str) -> str:
+    """Control characters in a file name must not reach the terminal."""
+    if name.isprintable():
+        return name
+    return "".join(ch if ch.isprintable() else "?" for ch in name)
+
+
+def write_report(
+    files: Sequence[FileReport],
+    out: TextIO,
+    *,
+    branch: bool,
+    precision: int = 0,
+    show_missing: bool = True,
+    skip_covered: bool = False,
+) -> float:
+    """Write the table for `files` to `out`; return the total percentage covered."""
+    header = ["Name", "Stmts", "Miss"]
+    if branch:
+        header += ["Branch", "BrPart"]
+    header += ["Cover"]
+    if show_missing:
+        header += ["Missing"]
+
+    total = Numbers()
+    rows: list[list[str]] = []
+    skipped = 0
+    for report in files:
+        nums = report.numbers
+        total = total + nums
+        if skip_covered and nums.n_missing == 0 and nums.n_partial_branches == 0:
+            skipped += 1
+            continue
+        row = [_printable(report.name), str(nums.n_statements), str(nums.n_missing)]
+        if branch:
+            row += [str(nums.n_branches), str(nums.n_partial_branches)]
+        row += [display_covered(nums.pc_covered, precision)]
+        if show_missing:
+            result = report.result
+            row += [
+                format_missing(
+                    result.statements,
+                    result.missing_lines,
+                    result.missing_branches if branch else None,
+                )
+            ]
+        rows.append(row)
+    rows.sort(key=lambda row: human_key(row[0]))
+
+    total_row = ["TOTAL", str(total.n_statements), str(total.n_missing)]
+    if branch:
+        total_row += [str(total.n_branches), str(total.n_partial_branches)]
+    total_row += [display_covered(total.pc_covered, precision)]
+    if show_missing:
+        total_row += [""]
+
+    cover = header.index("Cover")
+    name_len = max([len(row[0]) for row in rows] + [5]) + 1
+    n = max(len(total_row[cover]) + 2, len(" Cover")) + 1
+    n = max([n] + [len(row[cover]) + 2 for row in rows])
+    widths = {"Stmts": 7, "Miss": 7, "Branch": 7, "BrPart": 7}
+
+    def head(item: str) -> str:
+        if item == "Name":
+            return f"{item:{name_len}}"
+        if item == "Cover":
+            return f"{item:>{n}}"
+        if item == "Missing":
+            return f"{item:>10}"
+        return f"{item:>{widths[item]}}"
+
+    def cell(item: str, value: str) -> str:
+        if item == "Name":
+            return f"{value:{name_len}}"
+        if item == "Cover":
+            return f"{value:>{n - 1}}%"
+        if item == "Missing":
+            return f"   {value:9}"
+        return f"{value:>{widths[item]}}"
+
+    def write(line: str) -> None:
+        out.write(line.rstrip() + "\n")
+
+    header_line = "".join(head(item) for item in header)
+    rule = "-" * len(header_line)
+    write(header_line)
+    write(rule)
+    for row in rows:
+        write("".join(cell(item, value) for item, value in zip(header, row)))
+    if rows:
+        write(rule)
+    write("".join(cell(item, value) for item, value in zip(header, total_row)))
+    if skip_covered and skipped:
+        write("")
+        write(f"{skipped} file{'' if skipped == 1 else 's'} skipped due to complete coverage.")
+    return total.pc_covered

@@ -1,0 +1,247 @@
+"""Run the measured program as `python script.py args` / `python -m module args` would.
+
+The program must not be able to tell that rcov is there: the same `sys.argv`,
+`sys.path[0]`, a fresh `__main__` module with the attributes CPython gives it,
+and the same exit status and stderr. What CPython does at start-up (in
+`Modules/main.c` and `runpy`) is reproduced here:
+
+- a script: `sys.argv[0]` as given, `sys.path[0]` = the script's directory
+  (after following a symlinked script), `__file__` absolute, `__spec__` and
+  `__cached__` None, `__loader__` a SourceFileLoader; a directory or zip file
+  runs its `__main__` module with itself as `sys.path[0]`;
+- a module: `runpy`'s module machinery (so the spec comes through rcov's
+  import hook and the module is measured, packages run their `__main__`),
+  `sys.argv[0]` = the module's file, `sys.path[0]` = the current directory;
+- an uncaught exception is printed by `sys.excepthook` (the user's, if the
+  program installed one) with a traceback that starts at the program's own
+  frame, and the exit status is 1; an uncaught KeyboardInterrupt ends the
+  process by SIGINT, as CPython does; SystemExit propagates untouched.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib.machinery
+import os
+import runpy
+import signal
+import sys
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import CodeType, ModuleType, TracebackType
+from typing import Any, Literal
+
+__all__ = ["Program", "exit_like_python_after_sigint", "run_program"]
+
+# Compiles the main script: (source bytes, absolute path) -> code object.
+MainCompiler = Callable[[bytes, str], CodeType]
+
+
+@dataclass
+class Program:
+    """What to run: a script path or a module name, and its own arguments."""
+
+    kind: Literal["script", "module"]
+    target: str
+    args: list[str]
+
+
+class _ProgramFailed(Exception):
+    """Start-up failed the way CPython reports it: a message and an exit status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+_state = {"sigint": False}
+
+
+def _plain_compile(data: bytes, path: str) -> CodeType:
+    return compile(data, path, "exec", dont_inherit=True)
+
+
+def _fresh_main() -> ModuleType:
+    """A new `__main__` module, its dict laid out as CPython's start-up makes it."""
+    main = ModuleType("__main__")
+    main.__loader__ = None
+    if sys.version_info < (3, 14):
+        main.__dict__["__annotations__"] = {}
+    main.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = main
+    return main
+
+
+def _set_path0(entry: str) -> None:
+    """Replace the entry the interpreter put first on sys.path for rcov itself."""
+    if sys.flags.safe_path:
+        return
+    if sys.path:
+        sys.path[0] = entry
+    else:
+        sys.path.insert(0, entry)
+
+
+def _script_dir(path: str) -> str:
+    """sys.path[0] for a script: its directory, after following a symlinked script."""
+    seen = 0
+    while os.path.islink(path) and seen < 40:
+        link = os.readlink(path)
+        path = link if os.path.isabs(link) else os.path.join(os.path.dirname(path), link)
+        seen += 1
+    return os.path.dirname(os.path.abspath(path))
+
+
+def _run_script(program: Program, compile_main: MainCompiler) -> None:
+    path = program.target
+    if os.path.isdir(path) or (os.path.isfile(path) and zipfile.is_zipfile(path)):
+        sys.argv[:] = [path, *program.args]
+        _set_path0(os.path.abspath(path) if os.path.isdir(path) else path)
+        _run_module_code(None)
+        return
+    abspath = os.path.abspath(path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        name = sys.orig_argv[0] if sys.orig_argv else sys.executable
+        raise _ProgramFailed(
+            f"{name}: can't open file {abspath!r}: [Errno {exc.errno}] {exc.strerror}", 2
+        ) from None
+    sys.argv[:] = [path, *program.args]
+    _set_path0(_script_dir(path))
+    main = _fresh_main()
+    main.__dict__["__file__"] = abspath
+    main.__dict__["__cached__"] = None
+    main.__loader__ = importlib.machinery.SourceFileLoader("__main__", abspath)
+    code = compile_main(data, abspath)
+    _exec(code, main.__dict__)
+
+
+def _run_module(program: Program) -> None:
+    # While the module is searched for, CPython shows "-m" as argv[0].
+    sys.argv[:] = ["-m", *program.args]
+    _set_path0(os.getcwd())
+    _run_module_code(program.target)
+
+
+def _run_module_code(modname: str | None) -> None:
+    """runpy._run_module_as_main, into a fresh __main__ (modname None: a dir/zip's __main__)."""
+    main = _fresh_main()
+    error: Any = getattr(runpy, "_Error", ImportError)
+    try:
+        if modname is None:
+            _name, spec, code = runpy._get_main_module_details(error)  # type: ignore[attr-defined]
+        else:
+            _name, spec, code = runpy._get_module_details(modname, error)  # type: ignore[attr-defined]
+    except error as exc:
+        raise _ProgramFailed(f"{sys.executable}: {exc}", 1) from None
+    if modname is not None:
+        sys.argv[0] = spec.origin
+    main.__dict__.update(
+        __name__="__main__",
+        __file__=spec.origin,
+        __cached__=spec.cached,
+        __doc__=None,
+        __loader__=spec.loader,
+        __package__=spec.parent,
+        __spec__=spec,
+    )
+    _exec(code, main.__dict__)
+
+
+def _exec(code: CodeType, namespace: dict[str, Any]) -> None:
+    # The traceback of an uncaught exception starts at this frame; the
+    # program's own frames follow it (see _strip_own_frames).
+    exec(code, namespace)
+
+
+def _strip_own_frames(tb: TracebackType | None) -> TracebackType | None:
+    """Drop rcov's frames from the head of a traceback: it starts at the program's frame."""
+    first = tb
+    while tb is not None:
+        if tb.tb_frame.f_code is _exec.__code__:
+            return tb.tb_next
+        tb = tb.tb_next
+    # Raised before the program ran (e.g. while compiling or finding it): keep
+    # only frames that are not rcov's.
+    tb = first
+    own = os.path.dirname(os.path.abspath(__file__))
+    while (
+        tb is not None and os.path.dirname(os.path.abspath(tb.tb_frame.f_code.co_filename)) == own
+    ):
+        tb = tb.tb_next
+    return tb
+
+
+def _print_uncaught(exc: BaseException) -> None:
+    """Report an uncaught exception as CPython's PyErr_Print does."""
+    tb = _strip_own_frames(exc.__traceback__)
+    exc.__traceback__ = tb
+    typ = type(exc)
+    sys.last_exc = exc
+    sys.last_type, sys.last_value, sys.last_traceback = typ, exc, tb
+    hook = getattr(sys, "excepthook", None)
+    if hook is None:
+        sys.stderr.write("sys.excepthook is missing\n")
+        sys.__excepthook__(typ, exc, tb)
+        return
+    try:
+        hook(typ, exc, tb)
+    except SystemExit:
+        raise
+    except BaseException as hook_exc:
+        sys.stderr.write("Error in sys.excepthook:\n")
+        sys.__excepthook__(type(hook_exc), hook_exc, hook_exc.__traceback__)
+        sys.stderr.write("\nOriginal exception was:\n")
+        sys.__excepthook__(typ, exc, tb)
+    finally:
+        sys.stderr.flush()
+
+
+def run_program(program: Program, compile_main: MainCompiler = _plain_compile) -> int:
+    """Run `program` in this process; return its exit status.
+
+    SystemExit raised by the program propagates unchanged (the interpreter
+    turns it into the exit status and message, exactly as without rcov).
+    """
+    try:
+        if program.kind == "script":
+            _run_script(program, compile_main)
+        else:
+            _run_module(program)
+    except SystemExit:
+        raise
+    except _ProgramFailed as failed:
+        sys.stderr.write(failed.message + "\n")
+        return failed.status
+    except KeyboardInterrupt as exc:
+        _print_uncaught(exc)
+        _state["sigint"] = True
+        return 128 + signal.SIGINT
+    except BaseException as exc:
+        _print_uncaught(exc)
+        return 1
+    return 0
+
+
+def exit_like_python_after_sigint() -> None:
+    """After an uncaught KeyboardInterrupt, end the process by SIGINT as CPython does.
+
+    Called last at exit (after rcov's report); a no-op otherwise.
+    """
+    if not _state["sigint"] or not hasattr(signal, "SIGINT"):
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except Exception:
+            pass
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    except (OSError, ValueError):
+        pass

@@ -1,0 +1,159 @@
+"""One measurement, from start to reports.
+
+`Session.start` creates the collector, puts the import hook first on
+`sys.meta_path` and starts monitoring; `Session.finish` stops, turns the hits
+of every measured file (plus the never-imported files of `--source`) into
+`_rcov.FileResult`s and writes the reports. `finish` is what the command line
+runs at exit: it must never raise nor change the program's exit status, so
+every failure becomes an `rcov: ...` line on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from types import CodeType
+from typing import TextIO
+
+from . import _rcov
+from .config import RunOptions
+from .filters import SourceFilter, canonical_path, split_option_list
+from .importer import MeasuringFinder, compile_measured, install, read_source, uninstall
+from .jsonreport import write_json
+from .report import write_report
+from .summary import FileReport, relative_name
+
+__all__ = ["Session"]
+
+
+def _say(message: str) -> None:
+    try:
+        sys.stderr.write(f"rcov: {message}\n")
+        sys.stderr.flush()
+    except Exception:
+        pass
+
+
+class Session:
+    """Measures one run of a program with the given options."""
+
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
+        self.filter = SourceFilter(
+            split_option_list(options.source),
+            split_option_list(options.include),
+            split_option_list(options.omit),
+        )
+        self.collector = _rcov.Collector(branch=options.branch)
+        self.finder = MeasuringFinder(self.collector, self.filter)
+        self._started = False
+        self._finished = False
+
+    def start(self) -> None:
+        install(self.finder)
+        self.collector.start()
+        self._started = True
+
+    def compile_main(self, data: bytes, path: str) -> CodeType:
+        """Compile the main script: measured if the filter selects it."""
+        if self.filter.selects(path, "__main__"):
+            code = compile_measured(self.collector, data, path)
+            if code is not None:
+                return code
+        return compile(data, path, "exec", dont_inherit=True)
+
+    def stop(self) -> None:
+        if self._started:
+            self._started = False
+            uninstall(self.finder)
+            self.collector.stop()
+
+    def results(self) -> list[FileReport]:
+        """Each measured or never-imported file's results, sorted by path."""
+        branch = self.options.branch
+        hits: dict[str, tuple[set[int], set[tuple[int, int]], str]] = {}
+
+        def add(path: str, lines: Iterable[int], arcs: Iterable[tuple[int, int]] | None) -> None:
+            key = canonical_path(path)
+            entry = hits.setdefault(key, (set(), set(), path))
+            entry[0].update(lines)
+            if arcs is not None:
+                entry[1].update(arcs)
+
+        executed = self.collector.executed()
+        for path, (lines, arcs) in executed.items():
+            add(path, lines, arcs)
+        for path in self.collector.measured_files():
+            add(path, (), None)
+        for path in self.filter.unimported_files():
+            add(path, (), None)
+
+        reports: list[FileReport] = []
+        for key in sorted(hits):
+            lines, arcs, path = hits[key]
+            try:
+                with open(path, "rb") as f:
+                    source = read_source(f.read())
+            except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
+                _say(f"couldn't read {path}: {exc}")
+                continue
+            try:
+                analysis = _rcov.FileAnalysis(
+                    source, path, self.options.exclude, self.options.partial
+                )
+            except _rcov.InstrumentError as exc:
+                _say(f"couldn't parse {path} as Python: {exc}")
+                continue
+            result = analysis.result(sorted(lines), sorted(arcs) if branch else None)
+            reports.append(FileReport(relative_name(key, self.filter.cwd), key, result))
+        return reports
+
+    def write_reports(self, reports: list[FileReport]) -> None:
+        opts = self.options
+        if opts.json_file is not None:
+            try:
+                with open(opts.json_file, "w", encoding="utf-8") as f:
+                    write_json(
+                        reports,
+                        f,
+                        branch=opts.branch,
+                        version=_rcov.__version__,
+                        precision=opts.precision,
+                    )
+            except OSError as exc:
+                _say(f"couldn't write the JSON report: {exc}")
+        if not opts.report:
+            return
+        if not reports:
+            _say("no data to report")
+            return
+        if opts.report_file is not None:
+            try:
+                with open(opts.report_file, "w", encoding="utf-8") as f:
+                    self._table(reports, f)
+            except OSError as exc:
+                _say(f"couldn't write the report: {exc}")
+        elif sys.stdout is not None:
+            self._table(reports, sys.stdout)
+            sys.stdout.flush()
+
+    def _table(self, reports: list[FileReport], out: TextIO) -> None:
+        opts = self.options
+        write_report(
+            reports,
+            out,
+            branch=opts.branch,
+            precision=opts.precision,
+            skip_covered=opts.skip_covered,
+        )
+
+    def finish(self) -> None:
+        """Stop measuring and write the reports; never raises."""
+        if self._finished:
+            return
+        self._finished = True
+        try:
+            self.stop()
+            self.write_reports(self.results())
+        except Exception as exc:
+            _say(f"{type(exc).__name__}: {exc}")
