@@ -23,6 +23,7 @@ import importlib.util
 import sys
 from collections.abc import Callable, Sequence
 from types import CodeType, ModuleType
+from typing import Any
 
 from . import _rcov
 from .filters import SourceFilter
@@ -62,7 +63,7 @@ def compile_measured(collector: _rcov.Collector, data: bytes, path: str) -> Code
         return None
     try:
         return collector.compile(text, path)
-    except (_rcov.InstrumentError, SyntaxError) as exc:
+    except Exception as exc:  # noqa: BLE001 - never break the program: fall back
         reason: BaseException = exc
     try:
         compile(data, path, "exec", dont_inherit=True)
@@ -71,6 +72,24 @@ def compile_measured(collector: _rcov.Collector, data: bytes, path: str) -> Code
     # Valid Python that rcov cannot measure (or a rewrite CPython rejects).
     warn_not_measured(path, reason)
     return None
+
+
+# CPython hides the import machinery from tracebacks: a run of frames of
+# "<frozen importlib._bootstrap*>" ending in a frame named
+# `_call_with_frames_removed` is cut (Python/import.c, remove_importlib_frames).
+# MeasuringLoader.get_code is compiled under that file and function name, and
+# re-raises a SyntaxError without its traceback, so that a module with a syntax
+# error shows CPython's own error with neither import frames nor rcov's frames,
+# exactly as without rcov.
+_GET_CODE = """
+def _call_with_frames_removed(self, fullname):
+    try:
+        return self._code(fullname)
+    except SyntaxError as exc:
+        raise exc.with_traceback(None)
+"""
+_namespace: dict[str, Any] = {}
+exec(compile(_GET_CODE, "<frozen importlib._bootstrap_external>", "exec"), _namespace)  # noqa: S102
 
 
 class MeasuringLoader(importlib.machinery.SourceFileLoader):
@@ -82,13 +101,15 @@ class MeasuringLoader(importlib.machinery.SourceFileLoader):
         super().__init__(fullname, path)
         self.collector = collector
 
-    def get_code(self, fullname: str) -> CodeType:
+    def _code(self, fullname: str) -> CodeType:
         path = self.get_filename(fullname)
         data = self.get_data(path)
         code = compile_measured(self.collector, data, path)
         if code is not None:
             return code
-        return super().get_code(fullname)  # type: ignore[return-value]
+        return importlib.machinery.SourceFileLoader.get_code(self, fullname)  # type: ignore[return-value]
+
+    get_code: Callable[[MeasuringLoader, str], CodeType] = _namespace["_call_with_frames_removed"]
 
 
 class MeasuringFinder(importlib.abc.MetaPathFinder):

@@ -128,28 +128,19 @@ def _run_module(program: Program) -> None:
 
 
 def _run_module_code(modname: str | None) -> None:
-    """runpy._run_module_as_main, into a fresh __main__ (modname None: a dir/zip's __main__)."""
-    main = _fresh_main()
-    error: Any = getattr(runpy, "_Error", ImportError)
-    try:
-        if modname is None:
-            _name, spec, code = runpy._get_main_module_details(error)  # type: ignore[attr-defined]
-        else:
-            _name, spec, code = runpy._get_module_details(modname, error)  # type: ignore[attr-defined]
-    except error as exc:
-        raise _ProgramFailed(f"{sys.executable}: {exc}", 1) from None
-    if modname is not None:
-        sys.argv[0] = spec.origin
-    main.__dict__.update(
-        __name__="__main__",
-        __file__=spec.origin,
-        __cached__=spec.cached,
-        __doc__=None,
-        __loader__=spec.loader,
-        __package__=spec.parent,
-        __spec__=spec,
-    )
-    _exec(code, main.__dict__)
+    """Run a module (None: a directory's or zip file's __main__) in a fresh __main__.
+
+    This is CPython's own path: runpy._run_module_as_main, which finds the
+    module through sys.meta_path (so rcov's hook measures it), reports a missing
+    module with the interpreter's message and exit status 1, and leaves its own
+    two frames at the head of tracebacks, as `python -m` shows them.
+    """
+    _fresh_main()
+    run_as_main: Callable[[str, bool], object] = runpy._run_module_as_main  # type: ignore[attr-defined]
+    if modname is None:
+        run_as_main("__main__", False)
+    else:
+        run_as_main(modname, True)
 
 
 def _exec(code: CodeType, namespace: dict[str, Any]) -> None:
@@ -159,11 +150,19 @@ def _exec(code: CodeType, namespace: dict[str, Any]) -> None:
 
 
 def _strip_own_frames(tb: TracebackType | None) -> TracebackType | None:
-    """Drop rcov's frames from the head of a traceback: it starts at the program's frame."""
+    """Drop rcov's frames from the head of a traceback.
+
+    It then starts at the program's frame, or for a module at runpy's
+    `_run_module_as_main`, as CPython's tracebacks do.
+    """
     first = tb
+    run_as_main = getattr(runpy, "_run_module_as_main", None)
     while tb is not None:
-        if tb.tb_frame.f_code is _exec.__code__:
+        code = tb.tb_frame.f_code
+        if code is _exec.__code__:
             return tb.tb_next
+        if run_as_main is not None and code is run_as_main.__code__:
+            return tb
         tb = tb.tb_next
     # Raised before the program ran (e.g. while compiling or finding it): keep
     # only frames that are not rcov's.

@@ -1,0 +1,65 @@
+"""Helpers for the tests of rcov's Python package (test_cli, test_runner, ...).
+
+Programs are written to a temporary directory and run in real subprocesses:
+with the plain interpreter, under `python -m rcov.instrument`, and under
+coverage.py, so that tests compare what a user would see.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+PYTHON = sys.executable
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def write_files(root: Path, files: dict[str, str]) -> None:
+    """Write `files` (relative path -> dedented text) under `root`."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("COVERAGE_", "RCOV_")) and k not in ("PYTHONSAFEPATH",)
+    }
+    env.update(extra)
+    return env
+
+
+def run_python(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Run:
+    """Run the test interpreter with `args` in `cwd`."""
+    proc = subprocess.run(
+        [PYTHON, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env if env is not None else clean_env(),
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def run_rcov(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Run:
+    """`python -m rcov.instrument args` in `cwd`."""
+    return run_python(cwd, "-m", "rcov.instrument", *args, env=env)
+
+
+def run_coverage(cwd: Path, *args: str) -> Run:
+    """`python -m coverage args` in `cwd` (coverage.py 7.17, the reference)."""
+    return run_python(cwd, "-m", "coverage", *args)
