@@ -1,9 +1,36 @@
 //! The rewriter: inserts probe statements on branch edges and returns the new
-//! text, the line map and the probe table. (Being written: see the spec in
-//! the module docs once it lands.)
+//! text, the line map and the probe table.
+//!
+//! A probe is a `pass` statement on a line of its own: CPython compiles it to a
+//! `NOP` that it keeps for its line number, so the LINE event of that line
+//! means exactly one branch edge ran. Probes go in two kinds of places:
+//! - *splits*: a one-line body (`if x: y`) is cut after its header, the probe
+//!   goes on a new line and the body moves to the line after it, padded so it
+//!   keeps its original byte columns;
+//! - *trampolines*: after an `if` with no `else`, a loop with no `else` or a
+//!   `match` with no irrefutable case, a new `else: pass` (or `case _: pass`)
+//!   clause runs only on the edge that leaves the statement the "other way".
+//!
+//! Edges whose destination statement starts its own physical line get no
+//! probe: the runtime reads them from that statement's own LINE event. The
+//! planner walks the tree once and collects insertions; the emitter sorts them
+//! and writes the text and line map in one sweep.
 
-use crate::parse::{Options, ParseFailure};
-use crate::EdgeId;
+use std::cmp::Reverse;
+
+use ruff_python_ast::statement_visitor::{walk_body, walk_stmt, StatementVisitor};
+use ruff_python_ast::token::TokenKind;
+use ruff_python_ast::{ElifElseClause, Expr, Stmt, StmtFor, StmtIf, StmtMatch, StmtWhile};
+use ruff_text_size::{Ranged, TextSize};
+
+use crate::lines::MultilineMap;
+use crate::parse::{Options, ParseFailure, SourceFile};
+use crate::syntax::{case_is_irrefutable, constant_test};
+use crate::{EdgeId, Side};
+
+/// Nesting of compound statements beyond which a file is refused rather than
+/// risk overflowing the stack. CPython itself stops at 100 indentation levels.
+pub const MAX_NESTING: usize = 1000;
 
 /// Where a line of the rewritten text came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +51,443 @@ pub struct Rewrite {
     pub probes: Vec<EdgeId>,
 }
 
-pub fn rewrite(_source: &str, _options: &Options) -> Result<Rewrite, ParseFailure> {
-    todo!("rewriter")
+/// Parses `source` and returns it with probes inserted on its branch edges.
+pub fn rewrite(source: &str, options: &Options) -> Result<Rewrite, ParseFailure> {
+    let file = SourceFile::parse(source, options)?;
+    let multiline = MultilineMap::from_source(&file);
+    let mut planner = Planner::new(&file, &multiline);
+    planner.visit_body(&file.module().body);
+    if let Some(line) = planner.too_deep_at {
+        drop_without_recursion(file);
+        return Err(ParseFailure::TooDeep {
+            line,
+            limit: MAX_NESTING,
+        });
+    }
+    let mut insertions = planner.insertions;
+    insertions.sort_by_key(Insertion::order);
+    Ok(Emitter::new(&file).emit(&insertions))
+}
+
+/// One new line (or pair of lines, for a split) to put into the text.
+#[derive(Debug)]
+struct Insertion {
+    /// The original line the new text goes into (split) or after (trampoline).
+    line: u32,
+    kind: InsertionKind,
+    edge: EdgeId,
+}
+
+#[derive(Debug)]
+enum InsertionKind {
+    /// Cut `line` at byte `body_start` and put the probe between the halves.
+    /// `header_indent` is the indentation of the header's first line, which
+    /// the moved body must stay deeper than.
+    Split {
+        body_start: usize,
+        header_indent: (usize, usize),
+    },
+    /// Add `<indent><clause>` after `line`. `depth` is the nesting of the
+    /// statement it completes: deeper statements get theirs first.
+    Trampoline {
+        indent: (usize, usize),
+        clause: &'static str,
+        depth: usize,
+    },
+}
+
+impl Insertion {
+    /// Splits come at their offset inside the line; trampolines after the
+    /// whole line, innermost statement first.
+    fn order(&self) -> (u32, usize, Reverse<usize>) {
+        match self.kind {
+            InsertionKind::Split { body_start, .. } => (self.line, body_start, Reverse(0)),
+            InsertionKind::Trampoline { depth, .. } => (self.line, usize::MAX, Reverse(depth)),
+        }
+    }
+}
+
+const ELSE_TRAMPOLINE: &str = "else: pass";
+const CASE_TRAMPOLINE: &str = "case _: pass";
+
+/// Walks the statements and collects the insertions.
+struct Planner<'s> {
+    file: &'s SourceFile<'s>,
+    multiline: &'s MultilineMap,
+    insertions: Vec<Insertion>,
+    /// Compound statements enclosing the one being visited, itself included.
+    depth: usize,
+    /// The line of the first statement nested deeper than [`MAX_NESTING`].
+    too_deep_at: Option<u32>,
+}
+
+impl<'s> Planner<'s> {
+    fn new(file: &'s SourceFile<'s>, multiline: &'s MultilineMap) -> Self {
+        Planner {
+            file,
+            multiline,
+            insertions: Vec::new(),
+            depth: 0,
+            too_deep_at: None,
+        }
+    }
+
+    fn plan_if(&mut self, stmt: &StmtIf) {
+        let elifs = stmt.elif_else_clauses.iter().filter_map(elif_test);
+        let mut last_test_clause = None;
+        for (start, test, body) in
+            std::iter::once((stmt.start(), &*stmt.test, &stmt.body[..])).chain(elifs)
+        {
+            let line = self.branch_line(start);
+            let is_constant = constant_test(test).is_some();
+            if !is_constant {
+                self.split_one_line_body(start, line, body);
+            }
+            last_test_clause = Some((line, is_constant));
+        }
+        let has_else = stmt
+            .elif_else_clauses
+            .last()
+            .is_some_and(|clause| clause.test.is_none());
+        if let (false, Some((line, false))) = (has_else, last_test_clause) {
+            self.add_trampoline(stmt, stmt.start(), ELSE_TRAMPOLINE, line);
+        }
+    }
+
+    fn plan_for(&mut self, stmt: &StmtFor) {
+        self.plan_loop(stmt, &stmt.body, &stmt.orelse);
+    }
+
+    /// A constant test (`while True`, `while 0`) has a single destination.
+    fn plan_while(&mut self, stmt: &StmtWhile) {
+        if constant_test(&stmt.test).is_none() {
+            self.plan_loop(stmt, &stmt.body, &stmt.orelse);
+        }
+    }
+
+    fn plan_loop(&mut self, stmt: &impl Ranged, body: &[Stmt], orelse: &[Stmt]) {
+        let line = self.branch_line(stmt.start());
+        self.split_one_line_body(stmt.start(), line, body);
+        if orelse.is_empty() {
+            self.add_trampoline(stmt, stmt.start(), ELSE_TRAMPOLINE, line);
+        }
+    }
+
+    fn plan_match(&mut self, stmt: &StmtMatch) {
+        for case in &stmt.cases {
+            let line = self.branch_line(case.start());
+            self.split_one_line_body(case.start(), line, &case.body);
+        }
+        if let Some(last) = stmt.cases.last().filter(|case| !case_is_irrefutable(case)) {
+            let line = self.branch_line(last.start());
+            self.add_trampoline(stmt, last.start(), CASE_TRAMPOLINE, line);
+        }
+    }
+
+    /// When `body` starts on its header's physical line, plans the split that
+    /// gives the `Taken` edge of `branch_line` a probe.
+    fn split_one_line_body(&mut self, header_start: TextSize, branch_line: u32, body: &[Stmt]) {
+        let Some(first) = body.first() else { return };
+        let body_start = first.start().to_usize();
+        let line = self.file.line_of(first.start());
+        let before_body = &self.file.text[self.file.line_start(line)..body_start];
+        if before_body.bytes().all(is_indent_byte) {
+            return;
+        }
+        self.insertions.push(Insertion {
+            line,
+            kind: InsertionKind::Split {
+                body_start,
+                header_indent: self.indent_of_line_at(header_start),
+            },
+            edge: EdgeId {
+                line: branch_line,
+                side: Side::Taken,
+            },
+        });
+    }
+
+    /// Plans `<indent><clause>` after the last line of `stmt`, as the
+    /// `NotTaken` edge of `branch_line`; `indent_from` is where the clause
+    /// keyword it lines up with (`if`, `for`, the last `case`) starts.
+    fn add_trampoline(
+        &mut self,
+        stmt: &impl Ranged,
+        indent_from: TextSize,
+        clause: &'static str,
+        branch_line: u32,
+    ) {
+        self.insertions.push(Insertion {
+            line: self.last_line(stmt),
+            kind: InsertionKind::Trampoline {
+                indent: self.indent_of_line_at(indent_from),
+                clause,
+                depth: self.depth,
+            },
+            edge: EdgeId {
+                line: branch_line,
+                side: Side::NotTaken,
+            },
+        });
+    }
+
+    /// The line holding the NEWLINE token that ends `stmt`'s last logical
+    /// line: a backslash or a comment may follow the statement's last token.
+    fn last_line(&self, stmt: &impl Ranged) -> u32 {
+        let newline = self
+            .file
+            .parsed
+            .tokens()
+            .after(stmt.end())
+            .iter()
+            .find(|token| token.kind() == TokenKind::Newline);
+        let end = newline.map_or(stmt.end(), Ranged::start);
+        self.file.line_of(end)
+    }
+
+    /// coverage.py's name for the branch at `start`: the first line of the
+    /// logical line holding it.
+    fn branch_line(&self, start: TextSize) -> u32 {
+        self.multiline.first_line(self.file.line_of(start) as i32) as u32
+    }
+
+    /// The byte range of the leading whitespace of the line holding `offset`.
+    fn indent_of_line_at(&self, offset: TextSize) -> (usize, usize) {
+        let line_start = self.file.line_start(self.file.line_of(offset));
+        let width = self.file.text[line_start..]
+            .bytes()
+            .take_while(|&byte| is_indent_byte(byte))
+            .count();
+        (line_start, line_start + width)
+    }
+}
+
+impl<'a> StatementVisitor<'a> for Planner<'_> {
+    fn visit_body(&mut self, body: &'a [Stmt]) {
+        if self.too_deep_at.is_none() {
+            walk_body(self, body);
+        }
+    }
+
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if !is_compound(stmt) || self.too_deep_at.is_some() {
+            return;
+        }
+        if self.depth == MAX_NESTING {
+            self.too_deep_at = Some(self.file.line_of(stmt.start()));
+            return;
+        }
+        self.depth += 1;
+        match stmt {
+            Stmt::If(stmt) => self.plan_if(stmt),
+            Stmt::For(stmt) => self.plan_for(stmt),
+            Stmt::While(stmt) => self.plan_while(stmt),
+            Stmt::Match(stmt) => self.plan_match(stmt),
+            _ => {}
+        }
+        walk_stmt(self, stmt);
+        self.depth -= 1;
+    }
+}
+
+fn is_compound(stmt: &Stmt) -> bool {
+    matches!(
+        stmt,
+        Stmt::FunctionDef(_)
+            | Stmt::ClassDef(_)
+            | Stmt::If(_)
+            | Stmt::For(_)
+            | Stmt::While(_)
+            | Stmt::With(_)
+            | Stmt::Match(_)
+            | Stmt::Try(_)
+    )
+}
+
+/// An `elif` clause as (start, test, body); `None` for an `else`.
+fn elif_test(clause: &ElifElseClause) -> Option<(TextSize, &Expr, &[Stmt])> {
+    let test = clause.test.as_ref()?;
+    Some((clause.start(), test, &clause.body[..]))
+}
+
+/// Bytes CPython's tokenizer accepts in indentation.
+fn is_indent_byte(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\x0c')
+}
+
+/// An indentation's width as CPython's tokenizer measures it: with tabs to
+/// multiples of 8, and with tabs as one column. A block must be deeper by
+/// both measures, or CPython raises a TabError.
+fn indent_width(indent: &[u8]) -> (usize, usize) {
+    let (mut columns, mut alt_columns) = (0, 0);
+    for &byte in indent {
+        match byte {
+            b'\t' => columns = (columns / 8 + 1) * 8,
+            b'\x0c' => (columns, alt_columns) = (0, 0),
+            _ => columns += 1,
+        }
+        if byte != b'\x0c' {
+            alt_columns += 1;
+        }
+    }
+    (columns, alt_columns)
+}
+
+/// Writes the rewritten text and its line map.
+struct Emitter<'s> {
+    file: &'s SourceFile<'s>,
+    newline: &'static str,
+    output: Rewrite,
+}
+
+impl<'s> Emitter<'s> {
+    fn new(file: &'s SourceFile<'s>) -> Self {
+        let newline = match file.text.find(['\n', '\r']) {
+            Some(at) if file.text[at..].starts_with("\r\n") => "\r\n",
+            _ => "\n",
+        };
+        let output = Rewrite {
+            text: String::with_capacity(file.text.len() + file.text.len() / 8),
+            lines: Vec::with_capacity(file.line_count() as usize),
+            probes: Vec::new(),
+        };
+        Emitter {
+            file,
+            newline,
+            output,
+        }
+    }
+
+    /// `insertions` must be sorted by [`Insertion::order`].
+    fn emit(mut self, insertions: &[Insertion]) -> Rewrite {
+        let mut pending = insertions.iter().peekable();
+        for line in 1..=self.file.line_count() {
+            let start = self.file.line_start(line);
+            let end = self.file.line_start(line + 1);
+            let mut written = start;
+            while let Some(insertion) = pending.next_if(|insertion| insertion.line == line) {
+                match insertion.kind {
+                    InsertionKind::Split {
+                        body_start,
+                        header_indent,
+                    } => {
+                        self.split(line, written, body_start, header_indent, insertion.edge);
+                        written = body_start;
+                    }
+                    InsertionKind::Trampoline { indent, clause, .. } => {
+                        self.push_source(line, written, end);
+                        written = end;
+                        self.trampoline(indent, clause, insertion.edge);
+                    }
+                }
+            }
+            self.push_source(line, written, end);
+        }
+        self.output
+    }
+
+    /// Writes the original bytes `start..end` of `line`, if any, as a line
+    /// of its own.
+    fn push_source(&mut self, line: u32, start: usize, end: usize) {
+        if start < end {
+            self.output.text.push_str(&self.file.text[start..end]);
+            self.output.lines.push(LineOrigin::Source(line));
+        }
+    }
+
+    /// Ends the header part of `line` before `body_start`, writes the probe
+    /// and starts the moved body's line with its padding.
+    fn split(
+        &mut self,
+        line: u32,
+        start: usize,
+        body_start: usize,
+        header_indent: (usize, usize),
+        edge: EdgeId,
+    ) {
+        let pad = self.pad(line, body_start, header_indent);
+        self.push_source(line, start, body_start);
+        self.output.text.push_str(self.newline);
+        self.push_probe_line(&pad, "pass", edge);
+        self.output.text.push_str(&pad);
+    }
+
+    /// The padding of a moved body: the bytes before it on its line with every
+    /// non-tab byte turned into a space, so it keeps its byte columns. If that
+    /// is not deeper than the header's indentation (a body after a multi-line
+    /// header whose last line is dedented), the header's indentation goes first.
+    fn pad(&self, line: u32, body_start: usize, header_indent: (usize, usize)) -> String {
+        let text = self.file.text;
+        let line_start = self.file.line_start(line);
+        let pad: String = text.as_bytes()[line_start..body_start]
+            .iter()
+            .map(|&byte| if byte == b'\t' { '\t' } else { ' ' })
+            .collect();
+        let header_indent = &text[header_indent.0..header_indent.1];
+        let (header_columns, header_alt) = indent_width(header_indent.as_bytes());
+        let (columns, alt_columns) = indent_width(pad.as_bytes());
+        if columns > header_columns && alt_columns > header_alt {
+            pad
+        } else {
+            format!("{header_indent}{pad}")
+        }
+    }
+
+    fn trampoline(&mut self, indent: (usize, usize), clause: &str, edge: EdgeId) {
+        if !self.output.text.ends_with(['\n', '\r']) {
+            self.output.text.push_str(self.newline);
+        }
+        self.push_probe_line(&self.file.text[indent.0..indent.1], clause, edge);
+    }
+
+    fn push_probe_line(&mut self, indent: &str, statement: &str, edge: EdgeId) {
+        let probe = self.output.probes.len() as u32;
+        self.output.probes.push(edge);
+        self.output.lines.push(LineOrigin::Probe(probe));
+        self.output.text.push_str(indent);
+        self.output.text.push_str(statement);
+        self.output.text.push_str(self.newline);
+    }
+}
+
+/// Drops a parsed file without recursing once per nesting level, which could
+/// overflow the stack on the very inputs refused for being too deep.
+fn drop_without_recursion(file: SourceFile) {
+    let mut pending: Vec<Stmt> = file.parsed.into_syntax().body.into_iter().collect();
+    while let Some(mut stmt) = pending.pop() {
+        match &mut stmt {
+            Stmt::FunctionDef(def) => pending.extend(std::mem::take(&mut def.body)),
+            Stmt::ClassDef(class) => pending.extend(std::mem::take(&mut class.body)),
+            Stmt::If(stmt) => {
+                pending.extend(std::mem::take(&mut stmt.body));
+                for clause in &mut stmt.elif_else_clauses {
+                    pending.extend(std::mem::take(&mut clause.body));
+                }
+            }
+            Stmt::For(stmt) => {
+                pending.extend(std::mem::take(&mut stmt.body));
+                pending.extend(std::mem::take(&mut stmt.orelse));
+            }
+            Stmt::While(stmt) => {
+                pending.extend(std::mem::take(&mut stmt.body));
+                pending.extend(std::mem::take(&mut stmt.orelse));
+            }
+            Stmt::With(stmt) => pending.extend(std::mem::take(&mut stmt.body)),
+            Stmt::Match(stmt) => {
+                for case in &mut stmt.cases {
+                    pending.extend(std::mem::take(&mut case.body));
+                }
+            }
+            Stmt::Try(stmt) => {
+                pending.extend(std::mem::take(&mut stmt.body));
+                for handler in &mut stmt.handlers {
+                    let ruff_python_ast::ExceptHandler::ExceptHandler(handler) = handler;
+                    pending.extend(std::mem::take(&mut handler.body));
+                }
+                pending.extend(std::mem::take(&mut stmt.orelse));
+                pending.extend(std::mem::take(&mut stmt.finalbody));
+            }
+            _ => {}
+        }
+    }
 }
