@@ -1,1 +1,92 @@
+//! `rcov._rcov`: the CPython side of rcov.
+//!
+//! One module per CPython-facing job:
+//! - [`compile`]: compile rewritten text with CPython and remap its line
+//!   tables ([`linetable`]) back to the original lines;
+//! - [`monitor`]: the `sys.monitoring` tool id, LINE callback, local events;
+//! - [`hits`]: the thread-safe store of lines and probes that ran;
+//! - [`results`]: hits to coverage.py's conventions, and its report numbers;
+//! - [`collector`] and [`file_analysis`]: the classes Python sees.
+//!
+//! `linetable`, `hits` and `results` use no PyO3 and are unit-tested with
+//! plain `cargo test`. Errors are [`error::RcovError`] everywhere and become
+//! Python exceptions here, in one place.
 
+pub mod collector;
+pub mod compile;
+pub mod error;
+pub mod file_analysis;
+pub mod hits;
+pub mod linetable;
+pub mod monitor;
+pub mod results;
+
+use pyo3::create_exception;
+use pyo3::exceptions::{PyException, PyRuntimeError};
+use pyo3::prelude::*;
+use rcov_instrument::{LineOrigin, Options, Side, PROBE_BASE};
+
+use crate::error::{catch_panic, RcovError};
+
+create_exception!(
+    rcov._rcov,
+    InstrumentError,
+    PyException,
+    "A file could not be instrumented; the message names the reason."
+);
+
+impl From<RcovError> for PyErr {
+    fn from(err: RcovError) -> PyErr {
+        match err {
+            RcovError::Python(err) => err,
+            RcovError::NoFreeToolId(_) => PyRuntimeError::new_err(err.to_string()),
+            RcovError::Parse(_)
+            | RcovError::Analysis(_)
+            | RcovError::Panic { .. }
+            | RcovError::RewrittenDidNotCompile(_)
+            | RcovError::LineTable(_)
+            | RcovError::NotPython { .. } => InstrumentError::new_err(err.to_string()),
+        }
+    }
+}
+
+/// The rewritten text, the origin of each rewritten line (an original line,
+/// or `PROBE_BASE + k` for probe `k`) and the probe table (branch line, taken).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn rewrite(
+    py: Python<'_>,
+    source: &str,
+    target_version: (u8, u8),
+) -> Result<(String, Vec<u32>, Vec<(u32, bool)>), RcovError> {
+    let options = Options { target_version };
+    let rewritten =
+        py.detach(|| catch_panic("rewrite", || rcov_instrument::rewrite(source, &options)))?;
+    let lines = rewritten
+        .lines
+        .iter()
+        .map(|origin| match *origin {
+            LineOrigin::Source(line) => line,
+            LineOrigin::Probe(k) => PROBE_BASE.saturating_add(k),
+        })
+        .collect();
+    let probes = rewritten
+        .probes
+        .iter()
+        .map(|edge| (edge.line, edge.side == Side::Taken))
+        .collect();
+    Ok((rewritten.text, lines, probes))
+}
+
+#[pymodule]
+fn _rcov(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("PROBE_BASE", PROBE_BASE)?;
+    m.add("InstrumentError", py.get_type::<InstrumentError>())?;
+    m.add_class::<collector::Collector>()?;
+    m.add_class::<file_analysis::FileAnalysisObject>()?;
+    m.add_class::<file_analysis::FileResultObject>()?;
+    m.add_function(wrap_pyfunction!(rewrite, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,268 @@
+//! `Collector`: the measured files, their code trees and hits.
+//!
+//! It ties the other modules together: `instrument` rewrites, `compile`
+//! compiles and remaps, `monitor` records, `hits` stores, `results` converts.
+//! Its state sits behind one mutex that is never held across a call into
+//! Python (a call can run arbitrary code, including an import that compiles
+//! another file on this thread), so each method copies what it needs under the
+//! lock and talks to CPython outside it.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use pyo3::prelude::*;
+use pyo3::sync::MutexExt;
+use rcov_instrument::{Analysis, Arc as LineArc, EdgeId, Options, Patterns};
+
+use crate::compile::{compile_text, target_options, walk_tree, CodeTree};
+use crate::error::{catch_panic, RcovError};
+use crate::hits::FileHits;
+use crate::linetable::LineRemap;
+use crate::monitor::{CodeFiles, LineMonitor};
+use crate::results::{executed_arcs, executed_lines};
+
+/// Measures the files it compiles: lines always, branch edges when `branch`.
+#[pyclass(frozen, module = "rcov._rcov")]
+pub struct Collector {
+    branch: bool,
+    code_files: Arc<CodeFiles>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    files: BTreeMap<String, MeasuredFile>,
+    monitor: Option<LineMonitor>,
+}
+
+/// What is kept of a compiled file: enough to analyse it again at the end.
+struct MeasuredFile {
+    source: Arc<str>,
+    raw_statements: Arc<[u32]>,
+    /// `probes[k]` is the edge probe `k` observes (empty in line mode).
+    probes: Arc<[EdgeId]>,
+    hits: Arc<FileHits>,
+    code_objects: Vec<Py<PyAny>>,
+}
+
+/// Per file: executed lines, and in branch mode executed arcs.
+type Executed = BTreeMap<String, (Vec<i32>, Option<Vec<LineArc>>)>;
+
+#[pymethods]
+impl Collector {
+    #[new]
+    #[pyo3(signature = (*, branch))]
+    fn new(branch: bool) -> Self {
+        Collector {
+            branch,
+            code_files: Arc::default(),
+            state: Mutex::default(),
+        }
+    }
+
+    #[getter]
+    fn branch(&self) -> bool {
+        self.branch
+    }
+
+    fn compile<'py>(
+        &self,
+        py: Python<'py>,
+        source: &str,
+        filename: &str,
+    ) -> Result<Bound<'py, PyAny>, RcovError> {
+        let (tree, probes) = if self.branch {
+            let options = target_options(py);
+            let rewrite = catch_panic("rewrite", || rcov_instrument::rewrite(source, &options))?;
+            let compiled = match compile_text(py, &rewrite.text, filename) {
+                Ok(compiled) => compiled,
+                Err(err) => {
+                    // CPython's own verdict on the original decides: its
+                    // SyntaxError propagates as it would without rcov.
+                    compile_text(py, source, filename)?;
+                    return Err(RcovError::RewrittenDidNotCompile(err.to_string()));
+                }
+            };
+            let tree = walk_tree(&compiled, Some(&LineRemap::new(&rewrite.lines)))?;
+            (tree, rewrite.probes)
+        } else {
+            (
+                walk_tree(&compile_text(py, source, filename)?, None)?,
+                Vec::new(),
+            )
+        };
+        self.register(py, source, filename, &tree, probes)?;
+        Ok(tree.module)
+    }
+
+    fn start(&self, py: Python<'_>) -> Result<u8, RcovError> {
+        if let Some(monitor) = &self.lock(py).monitor {
+            return Ok(monitor.tool());
+        }
+        let monitor = LineMonitor::start(py, &self.code_files)?;
+        let code_objects = {
+            let mut state = self.lock(py);
+            if let Some(running) = &state.monitor {
+                // Another thread started first: keep its tool id.
+                let tool = running.tool();
+                drop(state);
+                monitor.stop(py)?;
+                return Ok(tool);
+            }
+            state.monitor = Some(monitor);
+            state.all_code_objects(py)
+        };
+        monitor.set_line_events(py, code_objects, true)?;
+        Ok(monitor.tool())
+    }
+
+    fn stop(&self, py: Python<'_>) -> PyResult<()> {
+        let (monitor, code_objects) = {
+            let mut state = self.lock(py);
+            let Some(monitor) = state.monitor.take() else {
+                return Ok(());
+            };
+            (monitor, state.all_code_objects(py))
+        };
+        let turned_off = monitor.set_line_events(py, code_objects, false);
+        monitor.stop(py)?;
+        turned_off
+    }
+
+    fn measured_files(&self, py: Python<'_>) -> Vec<String> {
+        self.lock(py).files.keys().cloned().collect()
+    }
+
+    fn executed(&self, py: Python<'_>) -> Executed {
+        let snapshot: Vec<(String, FileSnapshot)> = self
+            .lock(py)
+            .files
+            .iter()
+            .map(|(name, file)| (name.clone(), FileSnapshot::of(file)))
+            .collect();
+        let options = target_options(py);
+        let branch = self.branch;
+        py.detach(|| {
+            snapshot
+                .into_iter()
+                .map(|(name, file)| (name, file.executed(&options, branch)))
+                .collect()
+        })
+    }
+}
+
+impl Collector {
+    fn lock(&self, py: Python<'_>) -> MutexGuard<'_, State> {
+        self.state
+            .lock_py_attached(py)
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records the compiled tree of `filename`, replacing an earlier one (a
+    /// reload: its hits are kept if the source is the same), and turns LINE
+    /// events on for it when measuring.
+    fn register(
+        &self,
+        py: Python<'_>,
+        source: &str,
+        filename: &str,
+        tree: &CodeTree<'_>,
+        probes: Vec<EdgeId>,
+    ) -> PyResult<()> {
+        let (monitor, replaced, unregistered) = {
+            let mut state = self.lock(py);
+            let previous = state.files.remove(filename);
+            let hits = match &previous {
+                Some(previous) if *previous.source == *source && *previous.probes == *probes => {
+                    Arc::clone(&previous.hits)
+                }
+                _ => {
+                    let last_line = u32::try_from(source.lines().count() + 1).unwrap_or(u32::MAX);
+                    Arc::new(FileHits::new(last_line, probes.len()))
+                }
+            };
+            let mut unregistered = match &previous {
+                Some(previous) => self.code_files.remove(&previous.code_objects),
+                None => Vec::new(),
+            };
+            unregistered.extend(self.code_files.insert(&tree.code_objects, &hits));
+            let file = MeasuredFile {
+                source: Arc::from(source),
+                raw_statements: tree.raw_statements.iter().copied().collect(),
+                probes: Arc::from(probes),
+                hits,
+                code_objects: tree
+                    .code_objects
+                    .iter()
+                    .map(|code| code.clone().unbind())
+                    .collect(),
+            };
+            state.files.insert(filename.to_string(), file);
+            (state.monitor, previous, unregistered)
+        };
+        // The lock is released: dropping code objects or calling Python may
+        // run arbitrary code from here on.
+        drop(unregistered);
+        if let Some(monitor) = monitor {
+            if let Some(replaced) = &replaced {
+                let old = replaced
+                    .code_objects
+                    .iter()
+                    .map(|code| code.bind(py).clone());
+                monitor.set_line_events(py, old, false)?;
+            }
+            monitor.set_line_events(py, tree.code_objects.iter().cloned(), true)?;
+        }
+        Ok(())
+    }
+}
+
+impl State {
+    fn all_code_objects<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyAny>> {
+        self.files
+            .values()
+            .flat_map(|file| file.code_objects.iter().map(|code| code.bind(py).clone()))
+            .collect()
+    }
+}
+
+/// A measured file's data, copied out of the lock for conversion.
+struct FileSnapshot {
+    source: Arc<str>,
+    raw_statements: Arc<[u32]>,
+    probes: Arc<[EdgeId]>,
+    hits: Arc<FileHits>,
+}
+
+impl FileSnapshot {
+    fn of(file: &MeasuredFile) -> Self {
+        FileSnapshot {
+            source: Arc::clone(&file.source),
+            raw_statements: Arc::clone(&file.raw_statements),
+            probes: Arc::clone(&file.probes),
+            hits: Arc::clone(&file.hits),
+        }
+    }
+
+    /// Lines (and arcs) in coverage.py's data conventions. Exclusion patterns
+    /// do not change edges, so the analysis uses none. A file the analyser
+    /// cannot read (possible only in line mode, where nothing was rewritten)
+    /// reports its raw lines.
+    fn executed(&self, options: &Options, branch: bool) -> (Vec<i32>, Option<Vec<LineArc>>) {
+        let patterns = Patterns {
+            exclude: Vec::new(),
+            partial: Vec::new(),
+        };
+        let analysis = catch_panic("analyze", || {
+            rcov_instrument::analyze(&self.source, &self.raw_statements, options, &patterns)
+        })
+        .unwrap_or_else(|_| Analysis::default());
+        let lines = executed_lines(&analysis, self.hits.lines());
+        let arcs = branch.then(|| {
+            executed_arcs(&analysis, &lines, &self.probes, |k| self.hits.probe_hit(k))
+                .into_iter()
+                .collect()
+        });
+        (lines.into_iter().collect(), arcs)
+    }
+}

@@ -1,0 +1,140 @@
+//! Compile with CPython and put the code tree back on original lines.
+//!
+//! CPython's own `compile()` does all code generation (so rcov needs no
+//! per-version bytecode knowledge); this module then walks the code tree once,
+//! depth first through `co_consts`, and for each code object reads
+//! `co_linetable` once, remaps it in Rust (`linetable`) and rebuilds the object
+//! with `code.replace(co_linetable=, co_firstlineno=, co_consts=)`. A handful
+//! of Python calls per code object, none per instruction.
+//!
+//! The same walk yields what the rest of rcov needs from the tree: every code
+//! object (to enable LINE events on) and the original lines that `co_lines()`
+//! reports, which are coverage.py's raw statements (it skips code objects
+//! named `__annotate__`, and so does this walk, though not their children).
+
+use std::collections::BTreeSet;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyCode, PyDict, PyTuple};
+use pyo3::{intern, IntoPyObjectExt};
+use rcov_instrument::{Options, PROBE_BASE};
+
+use crate::error::RcovError;
+use crate::linetable::{self, Entry, LineRemap};
+
+/// A compiled file: the module code object, every code object of its tree
+/// (module first), and the original lines its `co_lines()` report.
+pub struct CodeTree<'py> {
+    pub module: Bound<'py, PyAny>,
+    pub code_objects: Vec<Bound<'py, PyAny>>,
+    pub raw_statements: BTreeSet<u32>,
+}
+
+/// Instrument and analyse for the running interpreter's syntax.
+pub fn target_options(py: Python<'_>) -> Options {
+    let version = py.version_info();
+    Options {
+        target_version: (version.major, version.minor),
+    }
+}
+
+/// `builtins.compile(text, filename, "exec", dont_inherit=True)`.
+pub fn compile_text<'py>(
+    py: Python<'py>,
+    text: &str,
+    filename: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let compile = py
+        .import(intern!(py, "builtins"))?
+        .getattr(intern!(py, "compile"))?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item(intern!(py, "dont_inherit"), true)?;
+    compile.call((text, filename, intern!(py, "exec")), Some(&kwargs))
+}
+
+/// Walks the tree of `module`; with `lines`, rebuilds it on original lines.
+pub fn walk_tree<'py>(
+    module: &Bound<'py, PyAny>,
+    lines: Option<&LineRemap>,
+) -> Result<CodeTree<'py>, RcovError> {
+    let mut walk = Walk {
+        lines,
+        code_objects: Vec::new(),
+        raw_statements: BTreeSet::new(),
+    };
+    let module = walk.visit(module)?;
+    Ok(CodeTree {
+        module,
+        code_objects: walk.code_objects,
+        raw_statements: walk.raw_statements,
+    })
+}
+
+struct Walk<'a, 'py> {
+    lines: Option<&'a LineRemap<'a>>,
+    code_objects: Vec<Bound<'py, PyAny>>,
+    raw_statements: BTreeSet<u32>,
+}
+
+impl<'py> Walk<'_, 'py> {
+    /// Returns `code`, or its remapped copy, after visiting its children.
+    fn visit(&mut self, code: &Bound<'py, PyAny>) -> Result<Bound<'py, PyAny>, RcovError> {
+        let py = code.py();
+        let slot = self.code_objects.len();
+        self.code_objects.push(code.clone());
+
+        let consts = code.getattr(intern!(py, "co_consts"))?;
+        let consts = consts.cast::<PyTuple>().map_err(PyErr::from)?;
+        let mut new_consts: Option<Vec<Bound<'py, PyAny>>> = None;
+        for (i, item) in consts.iter().enumerate() {
+            if !item.is_instance_of::<PyCode>() {
+                continue;
+            }
+            let child = self.visit(&item)?;
+            if !child.is(&item) {
+                new_consts.get_or_insert_with(|| consts.iter().collect())[i] = child;
+            }
+        }
+
+        let table = code.getattr(intern!(py, "co_linetable"))?;
+        let table = table.cast::<PyBytes>().map_err(PyErr::from)?.as_bytes();
+        let first_line: i32 = code.getattr(intern!(py, "co_firstlineno"))?.extract()?;
+        let counts_statements = code
+            .getattr(intern!(py, "co_name"))?
+            .ne(intern!(py, "__annotate__"))?;
+
+        let Some(lines) = self.lines else {
+            if counts_statements {
+                self.add_statements(&linetable::decode(table, first_line)?);
+            }
+            return Ok(code.clone());
+        };
+        let remapped = linetable::remap(table, first_line, lines)?;
+        if counts_statements {
+            self.add_statements(&remapped.entries);
+        }
+        let kwargs = PyDict::new(py);
+        kwargs.set_item(
+            intern!(py, "co_linetable"),
+            PyBytes::new(py, &remapped.table),
+        )?;
+        kwargs.set_item(intern!(py, "co_firstlineno"), remapped.first_line)?;
+        if let Some(new_consts) = new_consts {
+            kwargs.set_item(intern!(py, "co_consts"), PyTuple::new(py, new_consts)?)?;
+        }
+        let new_code = code
+            .call_method(intern!(py, "replace"), (), Some(&kwargs))?
+            .into_bound_py_any(py)?;
+        self.code_objects[slot] = new_code.clone();
+        Ok(new_code)
+    }
+
+    fn add_statements(&mut self, entries: &[Entry]) {
+        let lines = entries
+            .iter()
+            .filter_map(|entry| entry.location)
+            .filter_map(|location| u32::try_from(location.line).ok())
+            .filter(|&line| line > 0 && line < PROBE_BASE);
+        self.raw_statements.extend(lines);
+    }
+}

@@ -1,0 +1,139 @@
+//! `FileAnalysis` and `FileResult`: the report side of one file.
+//!
+//! coverage.py takes a file's statements from what CPython compiles, so this
+//! compiles the source with CPython first (the same `co_lines()` walk as for
+//! measured files), then hands the raw statements to `instrument`'s analysis.
+//! The arithmetic lives in `results`; these classes only carry it to Python.
+
+use std::collections::BTreeMap;
+
+use pyo3::prelude::*;
+use rcov_instrument::{Analysis, Arc as LineArc, Patterns};
+
+use crate::compile::{compile_text, target_options, walk_tree};
+use crate::error::{catch_panic, RcovError};
+use crate::results::FileResult;
+
+/// Static facts about one file with coverage.py 7.17 semantics.
+#[pyclass(frozen, module = "rcov._rcov", name = "FileAnalysis")]
+pub struct FileAnalysisObject {
+    analysis: Analysis,
+}
+
+#[pymethods]
+impl FileAnalysisObject {
+    #[new]
+    fn new(
+        py: Python<'_>,
+        source: &str,
+        filename: &str,
+        exclude: Vec<String>,
+        partial: Vec<String>,
+    ) -> Result<Self, RcovError> {
+        let module = compile_text(py, source, filename).map_err(|err| RcovError::NotPython {
+            filename: filename.to_string(),
+            message: err.to_string(),
+        })?;
+        let raw_statements: Vec<u32> = walk_tree(&module, None)?
+            .raw_statements
+            .into_iter()
+            .collect();
+        let options = target_options(py);
+        let patterns = Patterns { exclude, partial };
+        let analysis = py.detach(|| {
+            catch_panic("analyze", || {
+                rcov_instrument::analyze(source, &raw_statements, &options, &patterns)
+            })
+        })?;
+        Ok(FileAnalysisObject { analysis })
+    }
+
+    #[getter]
+    fn statements(&self) -> Vec<u32> {
+        self.analysis.statements.iter().copied().collect()
+    }
+
+    #[getter]
+    fn excluded(&self) -> Vec<u32> {
+        self.analysis.excluded.iter().copied().collect()
+    }
+
+    #[getter]
+    fn arcs(&self) -> Vec<LineArc> {
+        self.analysis.arcs.iter().copied().collect()
+    }
+
+    #[getter]
+    fn no_branch(&self) -> Vec<u32> {
+        self.analysis.no_branch.iter().copied().collect()
+    }
+
+    fn exit_counts(&self) -> BTreeMap<u32, u32> {
+        self.analysis.exit_counts()
+    }
+
+    #[pyo3(signature = (executed_lines, executed_arcs))]
+    fn result(
+        &self,
+        executed_lines: Vec<i32>,
+        executed_arcs: Option<Vec<LineArc>>,
+    ) -> FileResultObject {
+        FileResultObject(FileResult::new(
+            &self.analysis,
+            &executed_lines,
+            executed_arcs.as_deref(),
+        ))
+    }
+}
+
+/// One file's numbers, as coverage.py's `Analysis` computes them.
+#[pyclass(frozen, module = "rcov._rcov", name = "FileResult")]
+pub struct FileResultObject(FileResult);
+
+#[pymethods]
+impl FileResultObject {
+    #[getter]
+    fn statements(&self) -> Vec<u32> {
+        self.0.statements.clone()
+    }
+
+    #[getter]
+    fn executed_lines(&self) -> Vec<u32> {
+        self.0.executed_lines.clone()
+    }
+
+    #[getter]
+    fn missing_lines(&self) -> Vec<u32> {
+        self.0.missing_lines.clone()
+    }
+
+    #[getter]
+    fn excluded_lines(&self) -> Vec<u32> {
+        self.0.excluded_lines.clone()
+    }
+
+    #[getter]
+    fn executed_branches(&self) -> Vec<LineArc> {
+        self.0.executed_branches.clone()
+    }
+
+    #[getter]
+    fn missing_branches(&self) -> Vec<LineArc> {
+        self.0.missing_branches.clone()
+    }
+
+    #[getter]
+    fn num_branches(&self) -> u32 {
+        self.0.num_branches
+    }
+
+    #[getter]
+    fn num_partial_branches(&self) -> u32 {
+        self.0.num_partial_branches
+    }
+
+    #[getter]
+    fn num_missing_branches(&self) -> u32 {
+        self.0.num_missing_branches
+    }
+}

@@ -1,0 +1,281 @@
+//! From hits to coverage.py's conventions, and coverage.py's report arithmetic.
+//!
+//! Two jobs, both pure arithmetic over `rcov_instrument::Analysis`, so they
+//! are tested without an interpreter:
+//! - [`executed_lines`] and [`executed_arcs`] turn a file's line and probe bits
+//!   into the lines and arcs coverage.py's collector would have stored;
+//! - [`FileResult::new`] combines a file's analysis with measured lines and
+//!   arcs exactly as coverage.py 7.17's `results.Analysis` does, so rcov's
+//!   reports and coverage.py's agree number for number.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rcov_instrument::{Analysis, Arc, EdgeId};
+
+/// The first lines of the statements holding `hit_lines`.
+pub fn executed_lines(analysis: &Analysis, hit_lines: impl Iterator<Item = u32>) -> BTreeSet<i32> {
+    hit_lines
+        .filter(|&line| line > 0)
+        .filter_map(|line| i32::try_from(line).ok())
+        .map(|line| analysis.first_line(line))
+        .collect()
+}
+
+/// Branch-mode data: `(l, l)` for every executed line, plus the arcs of every
+/// branch edge that fired. An edge fired when one of its probes (`probes[k]`
+/// is the edge probe `k` observes) was hit; an edge without a probe fired when
+/// it leads to a single line that ran, since that line is reached by the edge
+/// alone.
+pub fn executed_arcs(
+    analysis: &Analysis,
+    executed_lines: &BTreeSet<i32>,
+    probes: &[EdgeId],
+    probe_hit: impl Fn(usize) -> bool,
+) -> BTreeSet<Arc> {
+    let mut probed: BTreeMap<EdgeId, bool> = BTreeMap::new();
+    for (k, edge) in probes.iter().enumerate() {
+        *probed.entry(*edge).or_insert(false) |= probe_hit(k);
+    }
+    let mut arcs: BTreeSet<Arc> = executed_lines.iter().map(|&line| (line, line)).collect();
+    for (edge, edge_arcs) in &analysis.edges {
+        let fired = match probed.get(edge) {
+            Some(&hit) => hit,
+            None => match edge_arcs.iter().collect::<Vec<_>>().as_slice() {
+                [(_, to)] => *to > 0 && executed_lines.contains(to),
+                _ => false,
+            },
+        };
+        if fired {
+            arcs.extend(edge_arcs.iter().copied());
+        }
+    }
+    arcs
+}
+
+/// One file's numbers, as coverage.py's `results.Analysis` computes them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileResult {
+    pub statements: Vec<u32>,
+    pub executed_lines: Vec<u32>,
+    pub missing_lines: Vec<u32>,
+    pub excluded_lines: Vec<u32>,
+    pub executed_branches: Vec<Arc>,
+    pub missing_branches: Vec<Arc>,
+    pub num_branches: u32,
+    pub num_partial_branches: u32,
+    pub num_missing_branches: u32,
+}
+
+impl FileResult {
+    /// `executed_arcs` is `None` for line data.
+    pub fn new(analysis: &Analysis, executed_lines: &[i32], executed_arcs: Option<&[Arc]>) -> Self {
+        let executed: BTreeSet<u32> = executed_lines
+            .iter()
+            .filter_map(|&line| u32::try_from(analysis.first_line(line)).ok())
+            .filter(|line| analysis.statements.contains(line))
+            .collect();
+        let missing: BTreeSet<u32> = analysis.statements.difference(&executed).copied().collect();
+        let mut result = FileResult {
+            statements: analysis.statements.iter().copied().collect(),
+            executed_lines: executed.into_iter().collect(),
+            missing_lines: missing.iter().copied().collect(),
+            excluded_lines: analysis.excluded.iter().copied().collect(),
+            ..FileResult::default()
+        };
+        if let Some(executed_arcs) = executed_arcs {
+            result.add_branches(analysis, executed_arcs, &missing);
+        }
+        result
+    }
+
+    fn add_branches(
+        &mut self,
+        analysis: &Analysis,
+        executed_arcs: &[Arc],
+        missing_lines: &BTreeSet<u32>,
+    ) {
+        let executed = translate_arcs(analysis, executed_arcs);
+        let exit_counts = analysis.exit_counts();
+        let branch_lines: BTreeSet<i32> = exit_counts
+            .iter()
+            .filter(|&(_, &count)| count > 1)
+            .map(|(&line, _)| line as i32)
+            .collect();
+        self.num_branches = exit_counts.values().filter(|&&count| count > 1).sum();
+        self.missing_branches = analysis
+            .arcs
+            .iter()
+            .filter(|arc| !executed.contains(arc))
+            .filter(|(from, to)| {
+                !contains_line(&analysis.no_branch, *from)
+                    && !contains_line(&analysis.excluded, *to)
+            })
+            .filter(|(from, _)| branch_lines.contains(from))
+            .copied()
+            .collect();
+        self.executed_branches = executed
+            .iter()
+            .filter(|arc| analysis.arcs.contains(arc) && branch_lines.contains(&arc.0))
+            .copied()
+            .collect();
+        self.num_missing_branches = self.missing_branches.len() as u32;
+        self.num_partial_branches = self
+            .missing_branches
+            .iter()
+            .filter(|(from, _)| !contains_line(missing_lines, *from))
+            .count() as u32;
+    }
+}
+
+/// coverage.py's treatment of measured arcs: first lines on both ends, and a
+/// self arc `(l, l)` read as `(l, d)` when `d` is `l`'s only possible
+/// destination (dropped otherwise).
+fn translate_arcs(analysis: &Analysis, arcs: &[Arc]) -> BTreeSet<Arc> {
+    let mut destinations: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+    for &(from, to) in &analysis.arcs {
+        destinations.entry(from).or_default().push(to);
+    }
+    let first = |(from, to): Arc| (analysis.first_line(from), analysis.first_line(to));
+    arcs.iter()
+        .map(|&arc| first(arc))
+        .filter_map(|(from, to)| {
+            if from != to {
+                return Some((from, to));
+            }
+            match destinations.get(&from).map(Vec::as_slice) {
+                Some(&[only]) => Some((from, only)),
+                _ => None,
+            }
+        })
+        .map(first)
+        .collect()
+}
+
+fn contains_line(lines: &BTreeSet<u32>, line: i32) -> bool {
+    u32::try_from(line).is_ok_and(|line| lines.contains(&line))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcov_instrument::Side;
+
+    /// ```text
+    /// 1 def f(x):
+    /// 2     if x:
+    /// 3         a = (1,
+    /// 4              2)
+    /// 5     elif x is None:   # pragma: no branch
+    /// 6         b = 6
+    /// 7     return 7
+    /// 8 f(1)
+    /// ```
+    fn analysis() -> Analysis {
+        let arcs: BTreeSet<Arc> = [
+            (1, 8),
+            (8, -1),
+            (2, 3),
+            (2, 5),
+            (3, 7),
+            (5, 6),
+            (5, 7),
+            (6, 7),
+            (7, -1),
+        ]
+        .into_iter()
+        .collect();
+        let edge = |line, side| EdgeId { line, side };
+        let one = |arc: Arc| BTreeSet::from([arc]);
+        Analysis {
+            statements: [1, 2, 3, 5, 6, 7, 8].into_iter().collect(),
+            excluded: BTreeSet::new(),
+            multiline: vec![(3, 3), (4, 3)],
+            arcs,
+            no_branch: [5].into_iter().collect(),
+            edges: [
+                (edge(2, Side::Taken), one((2, 3))),
+                (edge(2, Side::NotTaken), one((2, 5))),
+                (edge(5, Side::Taken), one((5, 6))),
+                (edge(5, Side::NotTaken), one((5, 7))),
+            ]
+            .into_iter()
+            .collect(),
+        }
+    }
+
+    #[test]
+    fn lines_are_reported_as_statement_first_lines() {
+        let a = analysis();
+        let lines = executed_lines(&a, [0, 1, 2, 4, 7, 8].into_iter());
+        assert_eq!(lines.into_iter().collect::<Vec<_>>(), vec![1, 2, 3, 7, 8]);
+    }
+
+    #[test]
+    fn probes_and_single_destination_edges_fire() {
+        let a = analysis();
+        let lines: BTreeSet<i32> = [1, 2, 3, 7, 8].into_iter().collect();
+        // Probe 0 watches 2 → 3 (not hit), probe 1 watches 5 → 7 (hit).
+        let probes = [
+            EdgeId {
+                line: 2,
+                side: Side::Taken,
+            },
+            EdgeId {
+                line: 5,
+                side: Side::NotTaken,
+            },
+        ];
+        let arcs = executed_arcs(&a, &lines, &probes, |k| k == 1);
+        let expected: BTreeSet<Arc> = [(1, 1), (2, 2), (3, 3), (7, 7), (8, 8), (5, 7)]
+            .into_iter()
+            .collect();
+        // 2 → 5 has no probe, but line 5 did not run; 5 → 6 likewise.
+        assert_eq!(arcs, expected);
+
+        let lines: BTreeSet<i32> = [2, 5, 6].into_iter().collect();
+        let arcs = executed_arcs(&a, &lines, &probes, |_| false);
+        assert!(arcs.contains(&(2, 5)) && arcs.contains(&(5, 6)));
+        assert!(!arcs.contains(&(2, 3)) && !arcs.contains(&(5, 7)));
+    }
+
+    #[test]
+    fn line_results() {
+        let result = FileResult::new(&analysis(), &[1, 2, 4, 7, 8, 99], None);
+        assert_eq!(result.executed_lines, vec![1, 2, 3, 7, 8]);
+        assert_eq!(result.missing_lines, vec![5, 6]);
+        assert_eq!(result.num_branches, 0);
+        assert!(result.missing_branches.is_empty());
+    }
+
+    #[test]
+    fn branch_results_follow_coverage_py() {
+        let executed_arcs = [
+            (-1, 1),
+            (1, 8),
+            (8, -1),
+            (-1, 2),
+            (2, 2),
+            (2, 4), // becomes (2, 3) through the first line
+            (3, 3), // 3 has one destination: (3, 7)
+            (7, 7), // 7 has one destination: (7, -1)
+        ];
+        let result = FileResult::new(&analysis(), &[1, 2, 3, 7, 8], Some(&executed_arcs));
+        assert_eq!(result.num_branches, 4);
+        assert_eq!(result.executed_branches, vec![(2, 3)]);
+        // Line 5 is `no branch`: its arcs are never missing.
+        assert_eq!(result.missing_branches, vec![(2, 5)]);
+        assert_eq!(result.num_missing_branches, 1);
+        assert_eq!(result.num_partial_branches, 1);
+        assert_eq!(result.missing_lines, vec![5, 6]);
+    }
+
+    #[test]
+    fn branches_from_missing_lines_are_not_partial() {
+        let mut a = analysis();
+        a.no_branch.clear();
+        let result = FileResult::new(&a, &[1, 8], Some(&[(-1, 1), (1, 8), (8, -1)]));
+        assert_eq!(result.num_missing_branches, 4);
+        assert_eq!(result.num_partial_branches, 0);
+        assert!(result.executed_branches.is_empty());
+    }
+}
