@@ -32,11 +32,13 @@ def write_files(root: Path, files: dict[str, str]) -> None:
         path.write_text(textwrap.dedent(text), encoding="utf-8")
 
 
-def clean_env(**extra: str) -> dict[str, str]:
+def clean_env(drop: tuple[str, ...] = (), **extra: str) -> dict[str, str]:
+    """The test's environment without anything that would change how rcov or
+    coverage.py start, minus `drop`, plus `extra`."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("COVERAGE_", "RCOV_")) and k not in ("PYTHONSAFEPATH",)
+        if not k.startswith(("COVERAGE_", "RCOV_")) and k not in ("PYTHONSAFEPATH", *drop)
     }
     env.update(extra)
     return env
