@@ -133,3 +133,98 @@ fn compile_patterns(patterns: &[String]) -> Result<Option<regex::Regex>, Analysi
         message: error.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Side::{self, NotTaken, Taken};
+
+    /// Analyses `source` with every non-blank line counted as a statement,
+    /// which is what CPython reports for the simple programs below.
+    fn analysis(source: &str, statements: &[u32]) -> Analysis {
+        analyze(
+            source,
+            statements,
+            &Options::default(),
+            &Patterns::default(),
+        )
+        .unwrap()
+    }
+
+    fn edge(line: u32, side: Side) -> EdgeId {
+        EdgeId { line, side }
+    }
+
+    fn arcs(list: &[Arc]) -> BTreeSet<Arc> {
+        list.iter().copied().collect()
+    }
+
+    #[test]
+    fn if_without_else_at_the_end_of_a_loop_goes_back_to_the_loop() {
+        let a = analysis("for x in y:\n    if x:\n        a()\nb()\n", &[1, 2, 3, 4]);
+        assert_eq!(a.edges[&edge(2, Taken)], arcs(&[(2, 3)]));
+        assert_eq!(a.edges[&edge(2, NotTaken)], arcs(&[(2, 1)]));
+        assert_eq!(a.edges[&edge(1, NotTaken)], arcs(&[(1, 4)]));
+        assert_eq!(a.exit_counts()[&1], 2);
+        assert_eq!(a.exit_counts()[&2], 2);
+    }
+
+    #[test]
+    fn one_line_body_arcs_belong_to_the_taken_edge() {
+        let a = analysis("def f(x):\n    if x: return 1\n    return 2\n", &[1, 2, 3]);
+        assert_eq!(a.edges[&edge(2, Taken)], arcs(&[(2, -1)]));
+        assert_eq!(a.edges[&edge(2, NotTaken)], arcs(&[(2, 3)]));
+    }
+
+    #[test]
+    fn elif_chains_and_match_cases() {
+        let a = analysis(
+            "if a:\n    x\nelif b:\n    y\nz\nmatch v:\n    case 1:\n        p\n    case _:\n        q\n",
+            &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+        );
+        assert_eq!(a.edges[&edge(1, NotTaken)], arcs(&[(1, 3)]));
+        assert_eq!(a.edges[&edge(3, NotTaken)], arcs(&[(3, 5)]));
+        assert_eq!(a.edges[&edge(7, NotTaken)], arcs(&[(7, 9)]));
+        assert_eq!(
+            a.exit_counts()[&9],
+            1,
+            "an irrefutable case is not a branch"
+        );
+    }
+
+    #[test]
+    fn exits_through_with_go_to_the_next_statement() {
+        let a = analysis("with a:\n    if x:\n        y\nz\n", &[1, 2, 3, 4]);
+        assert_eq!(a.edges[&edge(2, NotTaken)], arcs(&[(2, 4)]));
+        assert!(a.arcs.contains(&(3, 4)));
+        assert!(!a.arcs.contains(&(1, 4)));
+    }
+
+    #[test]
+    fn constant_tests_have_one_destination() {
+        let a = analysis(
+            "while True:\n    if 0:\n        x\n    break\n",
+            &[1, 2, 3, 4],
+        );
+        assert_eq!(a.exit_counts()[&1], 1);
+        assert_eq!(a.exit_counts()[&2], 1);
+    }
+
+    #[test]
+    fn exclusions_cover_blocks_and_definitions() {
+        let source =
+            "if x:  # pragma: no cover\n    a\n    b\nc\n@d  # pragma: no cover\ndef f():\n    g\n";
+        let a = analysis(source, &[1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(a.excluded, [1, 2, 3, 5, 6, 7].into_iter().collect());
+        assert_eq!(a.statements, [4].into_iter().collect());
+    }
+
+    #[test]
+    fn docstrings_are_not_statements() {
+        let a = analysis(
+            "'''Doc\nstring'''\ndef f():\n    'doc'\n    return 1\n",
+            &[1, 3, 5],
+        );
+        assert_eq!(a.statements, [3, 5].into_iter().collect());
+    }
+}

@@ -153,7 +153,8 @@ impl<'a> ArcAnalyzer<'_, 'a> {
     // ---- lines ----
 
     fn line_at(&self, offset: TextSize) -> i32 {
-        self.multiline.first_line(self.source.line_of(offset) as i32)
+        self.multiline
+            .first_line(self.source.line_of(offset) as i32)
     }
 
     /// The line coverage.py names a statement by: its first line, or its first
@@ -202,7 +203,13 @@ impl<'a> ArcAnalyzer<'_, 'a> {
 
     fn module(&mut self, body: &'a [Stmt]) {
         if body.is_empty() {
-            self.add_arc(ArcStart { line: 1, edge: None }, -1);
+            self.add_arc(
+                ArcStart {
+                    line: 1,
+                    edge: None,
+                },
+                -1,
+            );
             return;
         }
         let exits = self.process_body(body.iter().map(Node::Stmt), Exits::new());
@@ -314,7 +321,9 @@ impl<'a> ArcAnalyzer<'_, 'a> {
     fn node_exits(&mut self, node: Node<'a>) -> Exits {
         let stmt = match node {
             Node::Stmt(stmt) => stmt,
-            Node::Elif(clauses) => return self.if_chain(clauses[0].test.as_ref(), &clauses[0].body, &clauses[1..]),
+            Node::Elif(clauses) => {
+                return self.if_chain(clauses[0].test.as_ref(), &clauses[0].body, &clauses[1..])
+            }
         };
         let here = self.line_for(node);
         match stmt {
@@ -483,7 +492,9 @@ impl<'a> ArcAnalyzer<'_, 'a> {
         for handler in &stmt.handlers {
             let ruff_python_ast::ExceptHandler::ExceptHandler(handler) = handler;
             let from = self.start(self.line_at(handler.start()));
-            handler_exits.extend(self.process_body(handler.body.iter().map(Node::Stmt), Exits::from([from])));
+            handler_exits.extend(
+                self.process_body(handler.body.iter().map(Node::Stmt), Exits::from([from])),
+            );
         }
         if !stmt.orelse.is_empty() {
             exits = self.process_body(stmt.orelse.iter().map(Node::Stmt), exits);
