@@ -52,6 +52,7 @@ def run_python(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Run:
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
         env=env if env is not None else clean_env(),
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from pyshim_helpers import Run, clean_env, run_python, run_rcov, write_files
-
 from rcov.cli import UsageError, split_command_line
 from rcov.runner import Program
 
@@ -25,6 +24,7 @@ def run_console(cwd: Path, *args: str) -> Run:
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
         env=clean_env(),
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
@@ -188,3 +188,24 @@ def test_console_script_usage(tmp_path: Path) -> None:
     help_run = run_console(tmp_path, "run", "--help")
     assert help_run.returncode == 0
     assert help_run.stdout.startswith("usage: rcov run [options]")
+
+
+def test_forked_child_does_not_print_a_second_report(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "prog.py": """\
+            import os, sys
+            pid = os.fork()
+            if pid == 0:
+                print("child", flush=True)
+                sys.exit(0)
+            os.waitpid(pid, 0)
+            print("parent")
+            """
+        },
+    )
+    result = run_rcov(tmp_path, "prog.py")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("child\nparent\nName ")
+    assert result.stdout.count("TOTAL") == 1

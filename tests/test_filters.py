@@ -9,9 +9,8 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from pyshim_helpers import run_rcov, write_files
-
 import rcov
+from pyshim_helpers import run_rcov, write_files
 from rcov.filters import SourceFilter, glob_matcher, split_option_list
 
 

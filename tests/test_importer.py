@@ -19,7 +19,6 @@ from types import CodeType
 
 import pytest
 from pyshim_helpers import clean_env, run_python, run_rcov, write_files
-
 from rcov import _rcov
 from rcov.filters import SourceFilter
 from rcov.importer import MeasuringFinder, MeasuringLoader

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from pyshim_helpers import Run, run_coverage, run_rcov, write_files
-
 from rcov.jsonreport import json_report
 from rcov.report import format_missing, write_report
 from rcov.summary import FileReport, Numbers, display_covered, human_key, relative_name
@@ -77,15 +76,15 @@ def test_numbers_match_coverage() -> None:
     for _ in range(500):
         stmts = rng.randint(0, 50)
         branches = rng.choice([0, rng.randint(0, 30)])
-        kwargs = dict(
-            n_files=1,
-            n_statements=stmts,
-            n_excluded=rng.randint(0, 5),
-            n_missing=rng.randint(0, stmts),
-            n_branches=branches,
-            n_partial_branches=rng.randint(0, branches),
-            n_missing_branches=rng.randint(0, branches),
-        )
+        kwargs = {
+            "n_files": 1,
+            "n_statements": stmts,
+            "n_excluded": rng.randint(0, 5),
+            "n_missing": rng.randint(0, stmts),
+            "n_branches": branches,
+            "n_partial_branches": rng.randint(0, branches),
+            "n_missing_branches": rng.randint(0, branches),
+        }
         ours = Numbers(**kwargs)
         theirs = coverage_results.Numbers(precision=2, **kwargs)
         for attr in ("pc_covered", "pc_statements", "pc_branches", "n_executed"):

@@ -41,7 +41,7 @@ def warn_not_measured(path: str, reason: object) -> None:
     try:
         sys.stderr.write(f"rcov: not measuring {path}: {reason}\n")
         sys.stderr.flush()
-    except Exception:
+    except Exception:  # noqa: BLE001, S110 - stderr itself is unusable
         pass
 
 
@@ -109,7 +109,7 @@ class MeasuringLoader(importlib.machinery.SourceFileLoader):
             return code
         return importlib.machinery.SourceFileLoader.get_code(self, fullname)  # type: ignore[return-value]
 
-    get_code: Callable[[MeasuringLoader, str], CodeType] = _namespace["_call_with_frames_removed"]
+    get_code = _namespace["_call_with_frames_removed"]
 
 
 class MeasuringFinder(importlib.abc.MetaPathFinder):

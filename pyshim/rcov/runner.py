@@ -68,7 +68,7 @@ def _fresh_main() -> ModuleType:
     main = ModuleType("__main__")
     main.__loader__ = None
     if sys.version_info < (3, 14):
-        main.__dict__["__annotations__"] = {}
+        main.__dict__["__annotations__"] = {}  # noqa: RUF063 - the module dict, as CPython sets it
     main.__dict__["__builtins__"] = builtins
     sys.modules["__main__"] = main
     return main
@@ -146,7 +146,7 @@ def _run_module_code(modname: str | None) -> None:
 def _exec(code: CodeType, namespace: dict[str, Any]) -> None:
     # The traceback of an uncaught exception starts at this frame; the
     # program's own frames follow it (see _strip_own_frames).
-    exec(code, namespace)
+    exec(code, namespace)  # noqa: S102 - running the program is the point
 
 
 def _strip_own_frames(tb: TracebackType | None) -> TracebackType | None:
@@ -191,7 +191,7 @@ def _print_uncaught(exc: BaseException) -> None:
         hook(typ, exc, tb)
     except SystemExit:
         raise
-    except BaseException as hook_exc:
+    except BaseException as hook_exc:  # noqa: BLE001 - as PyErr_Print does
         sys.stderr.write("Error in sys.excepthook:\n")
         sys.__excepthook__(type(hook_exc), hook_exc, hook_exc.__traceback__)
         sys.stderr.write("\nOriginal exception was:\n")
@@ -220,7 +220,7 @@ def run_program(program: Program, compile_main: MainCompiler = _plain_compile) -
         _print_uncaught(exc)
         _state["sigint"] = True
         return 128 + signal.SIGINT
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 - the program's uncaught exception
         _print_uncaught(exc)
         return 1
     return 0
@@ -237,7 +237,7 @@ def exit_like_python_after_sigint() -> None:
         try:
             if stream is not None:
                 stream.flush()
-        except Exception:
+        except Exception:  # noqa: BLE001, S110 - exiting anyway
             pass
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)

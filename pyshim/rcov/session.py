@@ -10,6 +10,7 @@ every failure becomes an `rcov: ...` line on stderr.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 from types import CodeType
@@ -30,7 +31,7 @@ def _say(message: str) -> None:
     try:
         sys.stderr.write(f"rcov: {message}\n")
         sys.stderr.flush()
-    except Exception:
+    except Exception:  # noqa: BLE001, S110 - stderr itself is unusable
         pass
 
 
@@ -48,6 +49,9 @@ class Session:
         self.finder = MeasuringFinder(self.collector, self.filter)
         self._started = False
         self._finished = False
+        # A forked child inherits the atexit handler; only the process that
+        # started measuring reports (data files per process come later).
+        self._pid = os.getpid()
 
     def start(self) -> None:
         install(self.finder)
@@ -80,8 +84,7 @@ class Session:
             if arcs is not None:
                 entry[1].update(arcs)
 
-        executed = self.collector.executed()
-        for path, (lines, arcs) in executed.items():
+        for path, (lines, arcs) in self.collector.executed().items():
             add(path, lines, arcs)
         for path in self.collector.measured_files():
             add(path, (), None)
@@ -90,7 +93,7 @@ class Session:
 
         reports: list[FileReport] = []
         for key in sorted(hits):
-            lines, arcs, path = hits[key]
+            hit_lines, hit_arcs, path = hits[key]
             try:
                 with open(path, "rb") as f:
                     source = read_source(f.read())
@@ -104,7 +107,7 @@ class Session:
             except _rcov.InstrumentError as exc:
                 _say(f"couldn't parse {path} as Python: {exc}")
                 continue
-            result = analysis.result(sorted(lines), sorted(arcs) if branch else None)
+            result = analysis.result(sorted(hit_lines), sorted(hit_arcs) if branch else None)
             reports.append(FileReport(relative_name(key, self.filter.cwd), key, result))
         return reports
 
@@ -149,11 +152,13 @@ class Session:
 
     def finish(self) -> None:
         """Stop measuring and write the reports; never raises."""
-        if self._finished:
+        if self._finished or os.getpid() != self._pid:
             return
         self._finished = True
         try:
             self.stop()
             self.write_reports(self.results())
-        except Exception as exc:
+        except BrokenPipeError:
+            pass  # stdout went away (`... | head`): nothing to say it to
+        except Exception as exc:  # noqa: BLE001 - reporting must never break the exit
             _say(f"{type(exc).__name__}: {exc}")
