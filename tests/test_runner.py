@@ -7,10 +7,12 @@ args`, and compares exit status, stdout and stderr byte for byte.
 
 from __future__ import annotations
 
+import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
-from pyshim_helpers import Run, run_python, run_rcov, write_files
+from pyshim_helpers import PYTHON, Run, clean_env, run_python, run_rcov, write_files
 
 # Prints what a program can observe about how it was started.
 INTROSPECT = """\
@@ -276,3 +278,60 @@ def test_report_never_changes_exit_status(tmp_path: Path) -> None:
     plain = run_python(tmp_path, "prog.py")
     assert measured.returncode == plain.returncode == 4
     assert measured.stdout == plain.stdout == "bye\n"
+
+
+def test_zip_application(tmp_path: Path) -> None:
+    with zipfile.ZipFile(tmp_path / "app.zip", "w") as zf:
+        zf.writestr("__main__.py", INTROSPECT.replace('print("source"', '("source"'))
+    plain, measured = both(tmp_path, "app.zip", "q")
+    assert plain.returncode == 0, plain.stderr
+    assert_same(plain, measured)
+
+
+def test_program_from_stdin(tmp_path: Path) -> None:
+    program = "import sys\nprint(sys.argv, repr(sys.path[0]), __file__, __name__)\n1/0\n"
+    runs = []
+    for prefix in ([], ["-m", "rcov.instrument", "--no-report"]):
+        proc = subprocess.run(
+            [PYTHON, *prefix, "-", "a"],
+            input=program,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=clean_env(),
+            check=False,
+        )
+        runs.append(Run(proc.returncode, proc.stdout, proc.stderr))
+    assert runs[0].returncode == 1
+    assert_same(runs[0], runs[1])
+
+
+def test_compiled_script(tmp_path: Path) -> None:
+    write_files(tmp_path, {"src.py": INTROSPECT.replace('print("source"', '("source"')})
+    assert run_python(tmp_path, "-m", "py_compile", "src.py").returncode == 0
+    pyc = next((tmp_path / "__pycache__").iterdir())
+    pyc.rename(tmp_path / "compiled.pyc")
+    plain, measured = both(tmp_path, "compiled.pyc", "x")
+    assert plain.returncode == 0, plain.stderr
+    assert_same(plain, measured)
+
+
+def test_program_still_runs_when_measurement_cannot_start(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "wrapper_main.py": """\
+            import sys
+            for tool in range(6):
+                sys.monitoring.use_tool_id(tool, f"other{tool}")
+            from rcov import cli
+            cli.run_main(sys.argv[1:])
+            """,
+            "prog.py": "import sys\nprint('ran', sys.argv[1:])\nsys.exit(3)\n",
+        },
+    )
+    result = run_python(tmp_path, "wrapper_main.py", "prog.py", "x")
+    assert result.returncode == 3
+    assert result.stdout == "ran ['x']\n"
+    assert result.stderr.startswith("rcov: cannot measure: ")

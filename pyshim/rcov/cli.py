@@ -163,7 +163,12 @@ def run(options: RunOptions, program: Program) -> int:
         exit_like_python_after_sigint()
 
     atexit.register(at_exit)
-    session.start()
+    try:
+        session.start()
+    except Exception as exc:  # noqa: BLE001 - never keep the program from running
+        sys.stderr.write(f"rcov: cannot measure: {exc}\n")
+        session.abandon()
+        return run_program(program)
     return run_program(program, session.compile_main)
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import builtins
 import importlib.machinery
+import importlib.util
+import marshal
 import os
 import runpy
 import signal
@@ -96,9 +98,12 @@ def _script_dir(path: str) -> str:
 
 def _run_script(program: Program, compile_main: MainCompiler) -> None:
     path = program.target
+    if path == "-":
+        _run_stdin(program)
+        return
     if os.path.isdir(path) or (os.path.isfile(path) and zipfile.is_zipfile(path)):
         sys.argv[:] = [path, *program.args]
-        _set_path0(os.path.abspath(path) if os.path.isdir(path) else path)
+        _set_path0(os.path.abspath(path))
         _run_module_code(None)
         return
     abspath = os.path.abspath(path)
@@ -115,8 +120,25 @@ def _run_script(program: Program, compile_main: MainCompiler) -> None:
     main = _fresh_main()
     main.__dict__["__file__"] = abspath
     main.__dict__["__cached__"] = None
-    main.__loader__ = importlib.machinery.SourceFileLoader("__main__", abspath)
-    code = compile_main(data, abspath)
+    if path.endswith(".pyc") or data[:4] == importlib.util.MAGIC_NUMBER:
+        # A compiled script runs as is (CPython's maybe_pyc_file): nothing to measure.
+        main.__loader__ = importlib.machinery.SourcelessFileLoader("__main__", abspath)
+        code = marshal.loads(data[16:])
+    else:
+        main.__loader__ = importlib.machinery.SourceFileLoader("__main__", abspath)
+        code = compile_main(data, abspath)
+    _exec(code, main.__dict__)
+
+
+def _run_stdin(program: Program) -> None:
+    """`python - args`: the program comes from stdin and has no file to measure."""
+    sys.argv[:] = ["-", *program.args]
+    _set_path0("")
+    main = _fresh_main()
+    main.__loader__ = importlib.machinery.BuiltinImporter
+    main.__dict__["__file__"] = "<stdin>"
+    main.__dict__["__cached__"] = None
+    code = compile(sys.stdin.buffer.read(), "<stdin>", "exec", dont_inherit=True)
     _exec(code, main.__dict__)
 
 

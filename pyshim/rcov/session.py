@@ -54,9 +54,13 @@ class Session:
         self._pid = os.getpid()
 
     def start(self) -> None:
-        install(self.finder)
         self.collector.start()
+        install(self.finder)
         self._started = True
+
+    def abandon(self) -> None:
+        """Measurement could not start: there will be nothing to report."""
+        self._finished = True
 
     def compile_main(self, data: bytes, path: str) -> CodeType:
         """Compile the main script: measured if the filter selects it."""
