@@ -137,7 +137,7 @@ fn compile_patterns(patterns: &[String]) -> Result<Option<regex::Regex>, Analysi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Side::{self, NotTaken, Taken};
+    use crate::Side::{self, BodyEnd, NotTaken, Taken};
 
     /// Analyses `source` with every non-blank line counted as a statement,
     /// which is what CPython reports for the simple programs below.
@@ -174,6 +174,26 @@ mod tests {
         let a = analysis("def f(x):\n    if x: return 1\n    return 2\n", &[1, 2, 3]);
         assert_eq!(a.edges[&edge(2, Taken)], arcs(&[(2, -1)]));
         assert_eq!(a.edges[&edge(2, NotTaken)], arcs(&[(2, 3)]));
+    }
+
+    #[test]
+    fn one_line_body_falling_through_is_its_own_edge() {
+        let a = analysis("for v in vs:\n    if v: f(v)\n", &[1, 2]);
+        assert_eq!(a.edges[&edge(2, BodyEnd)], arcs(&[(2, 1)]));
+        assert_eq!(a.edges[&edge(2, NotTaken)], arcs(&[(2, 1)]));
+        assert_eq!(a.edges[&edge(2, Taken)], arcs(&[]));
+    }
+
+    #[test]
+    fn one_line_definitions_branch_between_body_and_next_statement() {
+        let a = analysis(
+            "class A: pass\n@d\ndef f(): return 1\nx = 1\n",
+            &[1, 2, 3, 4],
+        );
+        assert_eq!(a.edges[&edge(1, Taken)], arcs(&[(1, -1)]));
+        assert_eq!(a.edges[&edge(1, NotTaken)], arcs(&[(1, 2)]));
+        assert_eq!(a.edges[&edge(3, Taken)], arcs(&[(3, -2)]));
+        assert_eq!(a.edges[&edge(3, NotTaken)], arcs(&[(3, 4)]));
     }
 
     #[test]

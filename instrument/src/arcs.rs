@@ -27,6 +27,16 @@ struct ArcStart {
 
 type Exits = BTreeSet<ArcStart>;
 
+/// A body on its header's line, and the sides its arcs are observed by.
+#[derive(Clone, Copy)]
+struct OneLineBody {
+    line: i32,
+    /// Jumps out of the body (return, raise, break, continue).
+    jump_side: Side,
+    /// Falling off the end of the body.
+    fall_through_side: Side,
+}
+
 enum Block {
     Loop { start: i32, break_exits: Exits },
     Function { start: i32 },
@@ -107,8 +117,8 @@ pub fn find_arcs(
     code_objects.visit_body(&source.module().body);
     for stmt in code_objects.0 {
         match stmt {
-            Stmt::FunctionDef(def) => analyzer.function(stmt, &def.body),
-            Stmt::ClassDef(class) => analyzer.class(stmt, &class.body),
+            Stmt::FunctionDef(def) => analyzer.function(stmt, def.name.start(), &def.body),
+            Stmt::ClassDef(class) => analyzer.class(stmt, class.name.start(), &class.body),
             _ => unreachable!("only definitions are collected"),
         }
     }
@@ -140,9 +150,9 @@ struct ArcAnalyzer<'s, 'a> {
     arcs: BTreeSet<Arc>,
     edge_arcs: BTreeSet<(EdgeId, Arc)>,
     blocks: Vec<Block>,
-    /// Branch edges whose body shares the header's line: arcs that start on
-    /// that line while the body is analysed belong to the edge.
-    one_line_bodies: Vec<EdgeId>,
+    /// Bodies that share their header's line: arcs that start on that line
+    /// while the body is analysed belong to the header's edges.
+    one_line_bodies: Vec<OneLineBody>,
     current_with_starts: BTreeSet<i32>,
     all_with_starts: BTreeSet<i32>,
     with_entries: BTreeSet<Arc>,
@@ -168,14 +178,49 @@ impl<'a> ArcAnalyzer<'_, 'a> {
 
     // ---- recording ----
 
+    /// Where a jump (return, raise, break, continue) on `line` starts.
+    fn jump_start(&self, line: i32) -> ArcStart {
+        self.tagged_start(line, |body| body.jump_side)
+    }
+
+    /// Where control falls off a statement on `line`.
     fn start(&self, line: i32) -> ArcStart {
+        self.tagged_start(line, |body| body.fall_through_side)
+    }
+
+    fn tagged_start(&self, line: i32, side: impl Fn(&OneLineBody) -> Side) -> ArcStart {
         let edge = self
             .one_line_bodies
             .iter()
             .rev()
-            .find(|edge| edge.line as i32 == line)
-            .copied();
+            .find(|body| body.line == line)
+            .map(|body| EdgeId {
+                line: line as u32,
+                side: side(body),
+            });
         ArcStart { line, edge }
+    }
+
+    /// Analyses `body` with arcs from `line` tagged as a one-line body's.
+    fn in_one_line_body<T>(
+        &mut self,
+        body: OneLineBody,
+        analyse: impl FnOnce(&mut Self) -> T,
+    ) -> T {
+        self.one_line_bodies.push(body);
+        let result = analyse(self);
+        self.one_line_bodies.pop();
+        result
+    }
+
+    /// The line of a definition's `def`/`class` keyword, and whether its body
+    /// starts on that line.
+    fn definition_line(&self, name: TextSize, body: &[Stmt]) -> (i32, bool) {
+        let line = self.line_at(name);
+        let shares = body
+            .first()
+            .is_some_and(|first| self.line_for(Node::Stmt(first)) == line);
+        (line, shares)
     }
 
     fn edge_start(line: i32, side: Side) -> ArcStart {
@@ -218,19 +263,37 @@ impl<'a> ArcAnalyzer<'_, 'a> {
         }
     }
 
-    fn function(&mut self, def: &'a Stmt, body: &'a [Stmt]) {
+    fn function(&mut self, def: &'a Stmt, name: TextSize, body: &'a [Stmt]) {
         let start = self.line_for(Node::Stmt(def));
         self.blocks.push(Block::Function { start });
-        let exits = self.process_body(body.iter().map(Node::Stmt), Exits::new());
+        let exits = self.definition_body(name, body);
         self.process_return_exits(exits);
         self.blocks.pop();
     }
 
-    fn class(&mut self, class: &'a Stmt, body: &'a [Stmt]) {
+    fn class(&mut self, class: &'a Stmt, name: TextSize, body: &'a [Stmt]) {
         let start = self.line_for(Node::Stmt(class));
-        let exits = self.process_body(body.iter().map(Node::Stmt), Exits::new());
+        let exits = self.definition_body(name, body);
         for exit in exits {
             self.add_arc(exit, -start);
+        }
+    }
+
+    /// A definition's body. When it shares the `def`/`class` line, every way
+    /// out of it counts as the body having run (the probe at its start):
+    /// leaving the frame, even by an exception, records the arc to the exit.
+    fn definition_body(&mut self, name: TextSize, body: &'a [Stmt]) -> Exits {
+        let nodes = body.iter().map(Node::Stmt);
+        match self.definition_line(name, body) {
+            (line, true) => {
+                let one_line = OneLineBody {
+                    line,
+                    jump_side: Side::Taken,
+                    fall_through_side: Side::Taken,
+                };
+                self.in_one_line_body(one_line, |this| this.process_body(nodes, Exits::new()))
+            }
+            (_, false) => self.process_body(nodes, Exits::new()),
         }
     }
 
@@ -254,18 +317,23 @@ impl<'a> ArcAnalyzer<'_, 'a> {
 
     /// `process_body` for a branch edge's destination block.
     fn process_edge_body(&mut self, body: &'a [Stmt], from: ArcStart) -> Exits {
+        let nodes = body.iter().map(Node::Stmt);
         let shares_line = body
             .first()
             .is_some_and(|first| self.line_for(Node::Stmt(first)) == from.line);
-        if shares_line {
-            if let Some(edge) = from.edge {
-                self.one_line_bodies.push(edge);
-                let exits = self.process_body(body.iter().map(Node::Stmt), Exits::from([from]));
-                self.one_line_bodies.pop();
-                return exits;
+        match from.edge {
+            Some(edge) if shares_line => {
+                let one_line = OneLineBody {
+                    line: from.line,
+                    jump_side: edge.side,
+                    fall_through_side: Side::BodyEnd,
+                };
+                self.in_one_line_body(one_line, |this| {
+                    this.process_body(nodes, Exits::from([from]))
+                })
             }
+            _ => self.process_body(nodes, Exits::from([from])),
         }
-        self.process_body(body.iter().map(Node::Stmt), Exits::from([from]))
     }
 
     // ---- jumps ----
@@ -328,28 +396,30 @@ impl<'a> ArcAnalyzer<'_, 'a> {
         let here = self.line_for(node);
         match stmt {
             Stmt::Break(_) => {
-                let start = self.start(here);
+                let start = self.jump_start(here);
                 self.process_break_exits(Exits::from([start]));
                 Exits::new()
             }
             Stmt::Continue(_) => {
-                let start = self.start(here);
+                let start = self.jump_start(here);
                 self.process_continue_exits(Exits::from([start]));
                 Exits::new()
             }
             Stmt::Raise(_) => {
-                let start = self.start(here);
+                let start = self.jump_start(here);
                 self.process_raise_exits(Exits::from([start]));
                 Exits::new()
             }
             Stmt::Return(_) => {
-                let start = self.start(here);
+                let start = self.jump_start(here);
                 self.process_return_exits(Exits::from([start]));
                 Exits::new()
             }
-            Stmt::FunctionDef(def) => self.decorated(here, &def.decorator_list, def.name.start()),
+            Stmt::FunctionDef(def) => {
+                self.decorated(here, &def.decorator_list, def.name.start(), &def.body)
+            }
             Stmt::ClassDef(class) => {
-                self.decorated(here, &class.decorator_list, class.name.start())
+                self.decorated(here, &class.decorator_list, class.name.start(), &class.body)
             }
             Stmt::If(stmt) => self.if_chain(Some(&stmt.test), &stmt.body, &stmt.elif_else_clauses),
             Stmt::For(stmt) => self.for_loop(&stmt.iter, &stmt.body, &stmt.orelse),
@@ -367,10 +437,19 @@ impl<'a> ArcAnalyzer<'_, 'a> {
         first_line: i32,
         decorators: &[ruff_python_ast::Decorator],
         name: TextSize,
+        body: &[Stmt],
     ) -> Exits {
-        let main_line = self.line_at(name);
+        let (main_line, one_line_body) = self.definition_line(name, body);
+        // With its body on the `def`/`class` line, that line is a
+        // branch line in coverage.py's eyes: on to the next statement (this
+        // edge), or out of the body's code object (the body's edge).
+        let exit = if one_line_body {
+            Self::edge_start(main_line, Side::NotTaken)
+        } else {
+            self.start(main_line)
+        };
         if decorators.is_empty() {
-            return Exits::from([self.start(main_line)]);
+            return Exits::from([exit]);
         }
         let mut last: Option<i32> = None;
         for decorator in decorators {
@@ -385,7 +464,7 @@ impl<'a> ArcAnalyzer<'_, 'a> {
         }
         let start = self.start(last.unwrap_or(first_line));
         self.add_arc(start, main_line);
-        Exits::from([self.start(main_line)])
+        Exits::from([exit])
     }
 
     /// An `if` (or `elif`) test with its body and the rest of the chain.

@@ -36,8 +36,12 @@ pub enum Side {
     /// `case` matched.
     Taken,
     /// The other way: to the `else`/`elif`, out of the loop, to the next `case`
-    /// (or past the `match`).
+    /// (or past the `match`); for a one-line `def`/`class`, on to the next
+    /// statement.
     NotTaken,
+    /// A one-line `if`/`elif`/`case` body ran to its end and falls through.
+    /// Separate from `Taken` because the body may raise before it gets there.
+    BodyEnd,
 }
 
 /// One edge out of a branch line. `line` is the branch line as coverage.py
