@@ -191,3 +191,21 @@ def test_source_run_lists_never_imported_files(tmp_path: Path) -> None:
     assert files["lib/unused.py"]["summary"]["percent_covered"] == 0.0
     rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[2:-2]}
     assert rows["lib/unused.py"] == ["2", "2", "0%", "1-2"]
+
+
+def test_project_inside_a_virtualenv_is_still_measured(tmp_path: Path) -> None:
+    write_files(tmp_path, {"env/pyvenv.cfg": "", "env/project/app.py": "", "env/lib/dep.py": ""})
+    f = SourceFilter(cwd=str(tmp_path / "env" / "project"))
+    assert f.selects(str(tmp_path / "env/project/app.py"))
+
+
+def test_source_warnings(tmp_path: Path) -> None:
+    write_files(tmp_path, {"prog.py": "print('hi')\n"})
+    result = run_rcov(tmp_path, "--source", "nosuchpkg", "--include", "x*", "prog.py")
+    assert result.returncode == 0
+    assert result.stdout == "hi\n"
+    assert result.stderr == (
+        "rcov: --include is ignored because --source is set\n"
+        "rcov: module nosuchpkg was never imported\n"
+        "rcov: no data to report\n"
+    )

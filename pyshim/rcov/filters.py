@@ -202,6 +202,7 @@ class SourceFilter:
         }
         self._own = canonical_path(os.path.dirname(__file__))
         self._resolved_with: list[str] = []
+        self._seen_pkgs: set[str] = set()
         self._dir_cache: dict[str, bool] = {}
         self._third_cache: dict[str, bool] = {}
         self._resolve_packages()
@@ -232,10 +233,15 @@ class SourceFilter:
                 or any(_is_under(directory, t) for t in self._third)
                 or any(_is_under(directory, t) for t in self._stdlib)
                 or any(_is_under(directory, t) for t in self._prefixes)
-                or _venv_root(directory) is not None
+                or self._in_foreign_venv(directory)
             )
             self._third_cache[directory] = hit
         return hit
+
+    def _in_foreign_venv(self, directory: str) -> bool:
+        """Inside a virtualenv, other than one that holds the current directory."""
+        root = _venv_root(directory)
+        return root is not None and not _is_under(self.cwd, root)
 
     def _default_dir(self, directory: str) -> bool:
         """The default rule, for a whole directory: under cwd and not installed code."""
@@ -253,17 +259,21 @@ class SourceFilter:
         directory = os.path.dirname(path)
         if any(_is_under(path, d) for d in self.source_dirs):
             return self._source_allows(directory, self.source_dirs)
-        if modname is not None and any(
-            modname == pkg or modname.startswith(pkg + ".") for pkg in self.source_pkgs
-        ):
-            return True
+        if modname is not None:
+            for pkg in self.source_pkgs:
+                if modname == pkg or modname.startswith(pkg + "."):
+                    self._seen_pkgs.add(pkg)
+                    return True
         unresolved = len(self._pkg_dirs) + len(self._pkg_files) < len(self.source_pkgs)
         if unresolved and self._resolved_with != sys.path:
             self._resolve_packages()
-        if path in self._pkg_files.values():
-            return True
-        for dirs in self._pkg_dirs.values():
+        for pkg, file in self._pkg_files.items():
+            if path == file:
+                self._seen_pkgs.add(pkg)
+                return True
+        for pkg, dirs in self._pkg_dirs.items():
             if any(_is_under(path, d) for d in dirs):
+                self._seen_pkgs.add(pkg)
                 return self._source_allows(
                     directory, [d for ds in self._pkg_dirs.values() for d in ds]
                 )
@@ -287,6 +297,10 @@ class SourceFilter:
         elif not self._default_dir(os.path.dirname(path)):
             return False
         return not (self.omit is not None and self.omit.match(path))
+
+    def unseen_packages(self) -> list[str]:
+        """Source packages that no measured file belonged to (coverage.py warns of these)."""
+        return [pkg for pkg in self.source_pkgs if pkg not in self._seen_pkgs]
 
     def unimported_files(self) -> list[str]:
         """The .py files under the source directories and packages that the filter

@@ -45,6 +45,9 @@ class Session:
             split_option_list(options.include),
             split_option_list(options.omit),
         )
+        if self.filter.source_dirs or self.filter.source_pkgs:
+            if split_option_list(options.include):
+                _say("--include is ignored because --source is set")
         self.collector = _rcov.Collector(branch=options.branch)
         self.finder = MeasuringFinder(self.collector, self.filter)
         self._started = False
@@ -92,6 +95,8 @@ class Session:
             add(path, lines, arcs)
         for path in self.collector.measured_files():
             add(path, (), None)
+        for pkg in self.filter.unseen_packages():
+            _say(f"module {pkg} was never imported")
         for path in self.filter.unimported_files():
             add(path, (), None)
 
