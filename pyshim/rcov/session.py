@@ -45,9 +45,9 @@ class Session:
             split_option_list(options.include),
             split_option_list(options.omit),
         )
-        if self.filter.source_dirs or self.filter.source_pkgs:
-            if split_option_list(options.include):
-                _say("--include is ignored because --source is set")
+        has_source = bool(self.filter.source_dirs or self.filter.source_pkgs)
+        if has_source and split_option_list(options.include):
+            _say("--include is ignored because --source is set")
         self.collector = _rcov.Collector(branch=options.branch)
         self.finder = MeasuringFinder(self.collector, self.filter)
         self._started = False
