@@ -7,8 +7,6 @@ patterns are regular expressions matched against source lines by `_rcov`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 __all__ = ["DEFAULT_EXCLUDE", "DEFAULT_PARTIAL", "DEFAULT_PARTIAL_ALWAYS", "RunOptions"]
 
 # Lines (and the blocks they start) that are not measured at all.
@@ -30,19 +28,42 @@ DEFAULT_PARTIAL_ALWAYS: list[str] = [
 ]
 
 
-@dataclass
 class RunOptions:
-    """What `rcov run` / `python -m rcov.instrument` was asked to do."""
+    """What `rcov run` / `python -m rcov.instrument` was asked to do.
 
-    branch: bool = False
-    source: list[str] = field(default_factory=list)
-    include: list[str] = field(default_factory=list)
-    omit: list[str] = field(default_factory=list)
-    json_file: str | None = None
-    report: bool = True
-    report_file: str | None = None
-    precision: int = 0
-    skip_covered: bool = False
-    exclude: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
-    # coverage.py joins partial_list + partial_always_list into one regex.
-    partial: list[str] = field(default_factory=lambda: [*DEFAULT_PARTIAL, *DEFAULT_PARTIAL_ALWAYS])
+    (A plain class, not a dataclass: importing dataclasses costs more start-up
+    time than rcov's whole command line.)
+    """
+
+    def __init__(
+        self,
+        *,
+        branch: bool = False,
+        source: list[str] | None = None,
+        include: list[str] | None = None,
+        omit: list[str] | None = None,
+        json_file: str | None = None,
+        report: bool = True,
+        report_file: str | None = None,
+        precision: int = 0,
+        skip_covered: bool = False,
+        exclude: list[str] | None = None,
+        partial: list[str] | None = None,
+    ) -> None:
+        self.branch = branch
+        self.source = list(source or [])
+        self.include = list(include or [])
+        self.omit = list(omit or [])
+        self.json_file = json_file
+        self.report = report
+        self.report_file = report_file
+        self.precision = precision
+        self.skip_covered = skip_covered
+        self.exclude = list(DEFAULT_EXCLUDE if exclude is None else exclude)
+        # coverage.py joins partial_list + partial_always_list into one regex.
+        self.partial = list(
+            [*DEFAULT_PARTIAL, *DEFAULT_PARTIAL_ALWAYS] if partial is None else partial
+        )
+
+    def __repr__(self) -> str:
+        return f"RunOptions({vars(self)!r})"

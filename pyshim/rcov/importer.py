@@ -17,16 +17,20 @@ the file is imported the normal way (bytecode cache included).
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
 from collections.abc import Callable, Sequence
 from types import CodeType, ModuleType
-from typing import Any
 
 from . import _rcov
 from .filters import SourceFilter
+
+# Names for annotations only: the typing module is not loaded at run time,
+# to keep rcov's start-up (which every measured run pays) short.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["MeasuringFinder", "MeasuringLoader", "read_source", "warn_not_measured"]
 
@@ -112,7 +116,7 @@ class MeasuringLoader(importlib.machinery.SourceFileLoader):
     get_code = _namespace["_call_with_frames_removed"]
 
 
-class MeasuringFinder(importlib.abc.MetaPathFinder):
+class MeasuringFinder:
     """First on sys.meta_path: the normal spec, with a measuring loader when selected."""
 
     def __init__(self, collector: _rcov.Collector, source_filter: SourceFilter) -> None:

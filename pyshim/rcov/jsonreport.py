@@ -13,15 +13,20 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Sequence
-from typing import Any, TextIO
 
 from .summary import FileReport, Numbers, display_covered
+
+# Names for annotations only: the typing module is not loaded at run time,
+# to keep rcov's start-up (which every measured run pays) short.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 __all__ = ["FORMAT_VERSION", "json_report", "write_json"]
 
 FORMAT_VERSION = 3
 
-JsonObj = dict[str, Any]
+JsonObj = dict[str, "Any"]
 
 
 def _summary(nums: Numbers, precision: int) -> JsonObj:

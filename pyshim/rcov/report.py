@@ -20,9 +20,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import TextIO
 
 from .summary import FileReport, Numbers, display_covered, human_key
+
+# Names for annotations only: the typing module is not loaded at run time,
+# to keep rcov's start-up (which every measured run pays) short.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 __all__ = ["format_missing", "write_report"]
 

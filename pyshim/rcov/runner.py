@@ -28,11 +28,14 @@ import os
 import runpy
 import signal
 import sys
-import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import CodeType, ModuleType, TracebackType
-from typing import Any, Literal
+
+# Names for annotations only: the typing module is not loaded at run time,
+# to keep rcov's start-up (which every measured run pays) short.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
 __all__ = ["Program", "exit_like_python_after_sigint", "run_program"]
 
@@ -40,13 +43,23 @@ __all__ = ["Program", "exit_like_python_after_sigint", "run_program"]
 MainCompiler = Callable[[bytes, str], CodeType]
 
 
-@dataclass
 class Program:
     """What to run: a script path or a module name, and its own arguments."""
 
-    kind: Literal["script", "module"]
-    target: str
-    args: list[str]
+    def __init__(self, kind: Literal["script", "module"], target: str, args: list[str]) -> None:
+        self.kind = kind
+        self.target = target
+        self.args = args
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Program):
+            return NotImplemented
+        return (self.kind, self.target, self.args) == (other.kind, other.target, other.args)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Program({self.kind!r}, {self.target!r}, {self.args!r})"
 
 
 class _ProgramFailed(Exception):
@@ -101,7 +114,7 @@ def _run_script(program: Program, compile_main: MainCompiler) -> None:
     if path == "-":
         _run_stdin(program)
         return
-    if os.path.isdir(path) or (os.path.isfile(path) and zipfile.is_zipfile(path)):
+    if os.path.isdir(path) or _is_zip_app(path):
         sys.argv[:] = [path, *program.args]
         _set_path0(os.path.abspath(path))
         _run_module_code(None)
@@ -128,6 +141,14 @@ def _run_script(program: Program, compile_main: MainCompiler) -> None:
         main.__loader__ = importlib.machinery.SourceFileLoader("__main__", abspath)
         code = compile_main(data, abspath)
     _exec(code, main.__dict__)
+
+
+def _is_zip_app(path: str) -> bool:
+    if path.endswith((".py", ".pyw")) or not os.path.isfile(path):
+        return False
+    import zipfile  # only for an unusual script: it is slow to import
+
+    return zipfile.is_zipfile(path)
 
 
 def _run_stdin(program: Program) -> None:

@@ -14,15 +14,19 @@ import os
 import sys
 from collections.abc import Iterable
 from types import CodeType
-from typing import TextIO
 
 from . import _rcov
 from .config import RunOptions
 from .filters import SourceFilter, canonical_path, split_option_list
 from .importer import MeasuringFinder, compile_measured, install, read_source, uninstall
-from .jsonreport import write_json
 from .report import write_report
 from .summary import FileReport, relative_name
+
+# Names for annotations only: the typing module is not loaded at run time,
+# to keep rcov's start-up (which every measured run pays) short.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 __all__ = ["Session"]
 
@@ -123,6 +127,8 @@ class Session:
     def write_reports(self, reports: list[FileReport]) -> None:
         opts = self.options
         if opts.json_file is not None:
+            from .jsonreport import write_json  # json and datetime only when asked for
+
             try:
                 with open(opts.json_file, "w", encoding="utf-8") as f:
                     write_json(

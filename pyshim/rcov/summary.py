@@ -12,24 +12,67 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 
 from ._rcov import FileResult
 
 __all__ = ["FileReport", "Numbers", "display_covered", "human_key", "relative_name"]
 
 
-@dataclass(frozen=True)
 class Numbers:
-    """Statement and branch counts of one file, or of several added together."""
+    """Statement and branch counts of one file, or of several added together.
 
-    n_files: int = 0
-    n_statements: int = 0
-    n_excluded: int = 0
-    n_missing: int = 0
-    n_branches: int = 0
-    n_partial_branches: int = 0
-    n_missing_branches: int = 0
+    (Plain classes here and elsewhere in rcov, not dataclasses: importing
+    dataclasses would add more to every run's start-up than all of rcov.)
+    """
+
+    __slots__ = (
+        "n_branches",
+        "n_excluded",
+        "n_files",
+        "n_missing",
+        "n_missing_branches",
+        "n_partial_branches",
+        "n_statements",
+    )
+
+    def __init__(
+        self,
+        n_files: int = 0,
+        n_statements: int = 0,
+        n_excluded: int = 0,
+        n_missing: int = 0,
+        n_branches: int = 0,
+        n_partial_branches: int = 0,
+        n_missing_branches: int = 0,
+    ) -> None:
+        self.n_files = n_files
+        self.n_statements = n_statements
+        self.n_excluded = n_excluded
+        self.n_missing = n_missing
+        self.n_branches = n_branches
+        self.n_partial_branches = n_partial_branches
+        self.n_missing_branches = n_missing_branches
+
+    def _counts(self) -> tuple[int, ...]:
+        return (
+            self.n_files,
+            self.n_statements,
+            self.n_excluded,
+            self.n_missing,
+            self.n_branches,
+            self.n_partial_branches,
+            self.n_missing_branches,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Numbers):
+            return NotImplemented
+        return self._counts() == other._counts()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Numbers{self._counts()!r}"
 
     @classmethod
     def of(cls, result: FileResult) -> Numbers:
@@ -115,14 +158,11 @@ def human_key(name: str) -> tuple[list[str | int], str]:
     return chunks, name
 
 
-@dataclass
 class FileReport:
     """One measured file: its name in reports, its absolute path and its results."""
 
-    name: str
-    path: str
-    result: FileResult
-    numbers: Numbers = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.numbers = Numbers.of(self.result)
+    def __init__(self, name: str, path: str, result: FileResult) -> None:
+        self.name = name
+        self.path = path
+        self.result = result
+        self.numbers = Numbers.of(result)
