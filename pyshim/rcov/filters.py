@@ -137,12 +137,13 @@ def _venv_root(directory: str) -> str | None:
             return d
 
 
-def _find_package(name: str) -> importlib.machinery.ModuleSpec | None:
+def _find_package(name: str, allow_import: bool) -> importlib.machinery.ModuleSpec | None:
     """Find a module's spec without importing it (nor, for a dotted name, its parents).
 
-    Falls back to importlib.util.find_spec (which imports the parents) only if
-    walking the path finder fails, e.g. for a parent whose __path__ is computed
-    at import time.
+    With `allow_import`, falls back to importlib.util.find_spec (which imports
+    the parents) if walking the path finder fails, e.g. for a parent whose
+    __path__ is computed at import time. That is only allowed once the program
+    has finished: a parent imported before it runs would never be measured.
     """
     parts = name.split(".")
     search: list[str] | None = None
@@ -159,7 +160,7 @@ def _find_package(name: str) -> importlib.machinery.ModuleSpec | None:
                 search = list(spec.submodule_search_locations)
     except (ImportError, ValueError, AttributeError):
         spec = None
-    if spec is None and len(parts) > 1:
+    if spec is None and len(parts) > 1 and allow_import:
         try:
             spec = importlib.util.find_spec(name)
         except (ImportError, ValueError, AttributeError):
@@ -207,12 +208,12 @@ class SourceFilter:
         self._third_cache: dict[str, bool] = {}
         self._resolve_packages()
 
-    def _resolve_packages(self) -> None:
+    def _resolve_packages(self, allow_import: bool = False) -> None:
         self._resolved_with = list(sys.path)
         for name in self.source_pkgs:
             if name in self._pkg_dirs or name in self._pkg_files:
                 continue
-            spec = _find_package(name)
+            spec = _find_package(name, allow_import)
             if spec is None:
                 continue
             if spec.submodule_search_locations is not None:
@@ -304,8 +305,11 @@ class SourceFilter:
 
     def unimported_files(self) -> list[str]:
         """The .py files under the source directories and packages that the filter
-        selects (canonical paths), imported or not, as coverage.py lists them."""
-        self._resolve_packages()
+        selects (canonical paths), imported or not, as coverage.py lists them.
+
+        Called when the program has finished.
+        """
+        self._resolve_packages(allow_import=True)
         roots = list(self.source_dirs)
         for dirs in self._pkg_dirs.values():
             roots.extend(dirs)

@@ -89,6 +89,9 @@ class Session:
         hits: dict[str, tuple[set[int], set[tuple[int, int]], str]] = {}
 
         def add(path: str, lines: Iterable[int], arcs: Iterable[tuple[int, int]] | None) -> None:
+            # A relative file name (from a relative sys.path entry) is relative
+            # to where the program started, even if it changed directory since.
+            path = os.path.join(self.filter.cwd, path)
             key = canonical_path(path)
             entry = hits.setdefault(key, (set(), set(), path))
             entry[0].update(lines)
