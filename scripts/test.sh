@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Run rcov's whole test suite: the Rust checks, then pytest on CPython 3.12 and 3.13.
+#
+#   bash scripts/test.sh                # everything (what CI runs)
+#   bash scripts/test.sh 3.12           # pytest on one Python version only (Rust checks too)
+#   bash scripts/test.sh --no-rust 3.13 # skip cargo test / fmt / clippy
+#   bash scripts/test.sh 3.12 -- -k accuracy -x   # arguments after -- go to pytest
+#
+# Needs only pyenv's CPython 3.12.1 / 3.13.0 and cargo; everything else comes from
+# PyPI. Each version gets its own virtualenv, .venv-test312 / .venv-test313
+# (created on the first run, reused afterwards), with tests/requirements.txt in it.
+# The extension is an abi3 wheel: it is built once with `maturin build --release`
+# and installed into every virtualenv.
+#
+# Network tests (@pytest.mark.network: they download packages from PyPI) run when
+# PyPI answers and are deselected when it does not; RCOV_NETWORK_TESTS=1 forces
+# them (a failed download then fails the run), RCOV_NETWORK_TESTS=0 skips them.
+#
+# Every step runs even after an earlier one failed; the exit status is non-zero
+# if any step failed, and a summary of the steps is printed at the end.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+
+if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then
+    PATH="$HOME/.cargo/bin:$PATH"
+fi
+PYENV_ROOT="$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")"
+declare -A PATCH=([3.12]=3.12.1 [3.13]=3.13.0)
+
+run_rust=1
+versions=()
+pytest_args=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --no-rust) run_rust=0 ;;
+        3.12 | 3.13) versions+=("$1") ;;
+        --) shift; pytest_args=("$@"); break ;;
+        -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+        *) echo "test.sh: unknown argument $1 (expected 3.12, 3.13, --no-rust or --)" >&2; exit 2 ;;
+    esac
+    shift
+done
+[ ${#versions[@]} -eq 0 ] && versions=(3.12 3.13)
+
+results=()
+failed=0
+step() { # step NAME COMMAND...: run, time and record one step
+    local name="$1" start status
+    shift
+    echo
+    echo "=== $name"
+    start=$(date +%s)
+    "$@"
+    status=$?
+    results+=("$(printf '%-8s %4ss  %s' "$([ $status -eq 0 ] && echo ok || echo FAILED)" $(($(date +%s) - start)) "$name")")
+    [ $status -eq 0 ] || failed=1
+    return $status
+}
+
+interpreter() { echo "$PYENV_ROOT/versions/${PATCH[$1]}/bin/python$1"; }
+venv_of() { echo "$ROOT/.venv-test${1/./}"; }
+
+make_venv() { # make_venv VERSION: create (or reuse) the virtualenv and install the test requirements
+    local python venv
+    python="$(interpreter "$1")"
+    venv="$(venv_of "$1")"
+    if [ ! -x "$python" ]; then
+        echo "CPython ${PATCH[$1]} not found at $python" >&2
+        return 1
+    fi
+    if [ ! -x "$venv/bin/python" ]; then
+        "$python" -m venv "$venv" || return 1
+    fi
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+}
+
+WHEELS="$ROOT/target/test-wheels"
+build_wheel() { # one abi3 wheel serves every Python version
+    rm -rf "$WHEELS"
+    "$(venv_of "${versions[0]}")/bin/maturin" build --release --quiet \
+        --interpreter "$(interpreter "${versions[0]}")" -o "$WHEELS"
+}
+
+install_wheel() {
+    local wheel
+    wheel="$(ls "$WHEELS"/rcov-*.whl 2>/dev/null | head -n 1)"
+    [ -n "$wheel" ] || { echo "no wheel in $WHEELS" >&2; return 1; }
+    "$(venv_of "$1")/bin/python" -m pip install --quiet --disable-pip-version-check \
+        --force-reinstall --no-deps "$wheel"
+}
+
+pypi_reachable() {
+    "$(interpreter "${versions[0]}")" - <<'EOF'
+import sys, urllib.request
+try:
+    urllib.request.urlopen("https://pypi.org/simple/pip/", timeout=15).close()
+except Exception as exc:
+    print(f"PyPI not reachable ({exc})")
+    sys.exit(1)
+EOF
+}
+
+network_marker=()
+case "${RCOV_NETWORK_TESTS:-auto}" in
+    1) ;;
+    0) network_marker=(-m "not network") ;;
+    *) pypi_reachable || network_marker=(-m "not network") ;;
+esac
+if [ ${#network_marker[@]} -gt 0 ]; then
+    echo "network tests deselected"
+fi
+
+run_pytest() { # pytest in the virtualenv of one version; rcov comes from the installed wheel
+    # (pyshim/ is not on sys.path). Any non-zero status fails the step, including
+    # pytest's 5 for "no test collected".
+    "$(venv_of "$1")/bin/python" -m pytest -q -rfE -p no:cacheprovider \
+        "${network_marker[@]}" "${pytest_args[@]}"
+}
+
+for v in "${versions[@]}"; do
+    step "virtualenv $(venv_of "$v" | sed "s|$ROOT/||") (CPython ${PATCH[$v]})" make_venv "$v"
+done
+
+if [ $run_rust -eq 1 ]; then
+    step "cargo fmt --check" cargo fmt --all --check
+    step "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
+    # The runtime crate links libpython: PyO3 needs the interpreter, the test binary the library.
+    step "cargo test" env PYO3_PYTHON="$(interpreter 3.12)" \
+        LD_LIBRARY_PATH="$PYENV_ROOT/versions/3.12.1/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+        cargo test --workspace --quiet
+fi
+
+if step "maturin build --release (abi3 wheel)" build_wheel; then
+    for v in "${versions[@]}"; do
+        step "install wheel into Python $v" install_wheel "$v" &&
+            step "pytest on Python $v" run_pytest "$v"
+    done
+else
+    failed=1
+fi
+
+echo
+echo "=== summary"
+printf '%s\n' "${results[@]}"
+exit $failed
