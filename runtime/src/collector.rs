@@ -14,7 +14,9 @@ use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
 use rcov_instrument::{Analysis, Arc as LineArc, EdgeId, Options, Patterns};
 
-use crate::compile::{compile_text, target_options, walk_tree, CodeTree};
+use crate::compile::{
+    compile_catching_warnings, compile_text, target_options, walk_tree, CodeTree,
+};
 use crate::error::{catch_panic, RcovError};
 use crate::hits::FileHits;
 use crate::linetable::LineRemap;
@@ -73,17 +75,25 @@ impl Collector {
     ) -> Result<Bound<'py, PyAny>, RcovError> {
         let (tree, probes) = if self.branch {
             let options = target_options(py);
-            let rewrite = catch_panic("rewrite", || rcov_instrument::rewrite(source, &options))?;
-            let compiled = match compile_text(py, &rewrite.text, filename) {
+            let rewritten =
+                py.detach(|| catch_panic("rewrite", || rcov_instrument::rewrite(source, &options)));
+            let rewrite = match rewritten {
+                Ok(rewrite) => rewrite,
+                Err(err) => return Err(original_verdict(py, source, filename, err)),
+            };
+            let lines = LineRemap::new(&rewrite.lines);
+            let (compiled, warnings) = compile_catching_warnings(py, &rewrite.text, filename)?;
+            let compiled = match compiled {
                 Ok(compiled) => compiled,
+                // Its warnings name rewritten lines: CPython's verdict on the
+                // original decides, with the original's warnings.
                 Err(err) => {
-                    // CPython's own verdict on the original decides: its
-                    // SyntaxError propagates as it would without rcov.
-                    compile_text(py, source, filename)?;
-                    return Err(RcovError::RewrittenDidNotCompile(err.to_string()));
+                    let failure = RcovError::RewrittenDidNotCompile(err.to_string());
+                    return Err(original_verdict(py, source, filename, failure));
                 }
             };
-            let tree = walk_tree(&compiled, Some(&LineRemap::new(&rewrite.lines)))?;
+            warnings.show(filename, Some(&lines))?;
+            let tree = walk_tree(&compiled, Some(&lines))?;
             (tree, rewrite.probes)
         } else {
             (
@@ -214,6 +224,21 @@ impl Collector {
             monitor.set_line_events(py, tree.code_objects.iter().cloned(), true)?;
         }
         Ok(())
+    }
+}
+
+/// Instrumenting failed with `failure`: if CPython rejects the original too,
+/// its SyntaxError (and warnings) are what the program would see without
+/// rcov; if not, `failure` is reported and the caller imports normally, which
+/// shows the original's warnings, so they are not shown here.
+fn original_verdict(py: Python<'_>, source: &str, filename: &str, failure: RcovError) -> RcovError {
+    match compile_catching_warnings(py, source, filename) {
+        Ok((Ok(_), _)) => failure,
+        Ok((Err(syntax_error), warnings)) => match warnings.show(filename, None) {
+            Ok(()) => syntax_error.into(),
+            Err(warning_error) => warning_error,
+        },
+        Err(err) => err.into(),
     }
 }
 

@@ -7,6 +7,9 @@
 //! with `code.replace(co_linetable=, co_firstlineno=, co_consts=)`. A handful
 //! of Python calls per code object, none per instruction.
 //!
+//! The compiler's warnings (`SyntaxWarning`s) name rewritten lines, so they
+//! are caught and shown again on the original lines.
+//!
 //! The same walk yields what the rest of rcov needs from the tree: every code
 //! object (to enable LINE events on) and the original lines that `co_lines()`
 //! reports, which are coverage.py's raw statements (it skips code objects
@@ -50,6 +53,62 @@ pub fn compile_text<'py>(
     let kwargs = PyDict::new(py);
     kwargs.set_item(intern!(py, "dont_inherit"), true)?;
     compile.call((text, filename, intern!(py, "exec")), Some(&kwargs))
+}
+
+/// The warnings CPython's compiler emitted while compiling one text, held
+/// back so that they can be shown on the right lines, or not at all.
+pub struct CaughtWarnings<'py> {
+    warnings: Bound<'py, PyAny>,
+    caught: Vec<Bound<'py, PyAny>>,
+}
+
+/// [`compile_text`] under `warnings.catch_warnings(record=True)`. The user's
+/// filters still apply: an "error" filter still makes compiling fail.
+pub fn compile_catching_warnings<'py>(
+    py: Python<'py>,
+    text: &str,
+    filename: &str,
+) -> PyResult<(PyResult<Bound<'py, PyAny>>, CaughtWarnings<'py>)> {
+    let warnings = py.import(intern!(py, "warnings"))?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item(intern!(py, "record"), true)?;
+    let catcher = warnings.call_method(intern!(py, "catch_warnings"), (), Some(&kwargs))?;
+    let caught = catcher.call_method0(intern!(py, "__enter__"))?;
+    let compiled = compile_text(py, text, filename);
+    catcher.call_method1(intern!(py, "__exit__"), (py.None(), py.None(), py.None()))?;
+    let caught = caught.try_iter()?.collect::<PyResult<Vec<_>>>()?;
+    Ok((
+        compiled,
+        CaughtWarnings {
+            warnings: warnings.into_any(),
+            caught,
+        },
+    ))
+}
+
+impl CaughtWarnings<'_> {
+    /// Shows the warnings with `warnings.warn_explicit`, moving those about
+    /// `filename` from rewritten lines to original ones when `lines` is given.
+    pub fn show(self, filename: &str, lines: Option<&LineRemap>) -> Result<(), RcovError> {
+        let py = self.warnings.py();
+        for warning in self.caught {
+            let file = warning.getattr(intern!(py, "filename"))?;
+            let mut line: i32 = warning.getattr(intern!(py, "lineno"))?.extract()?;
+            if let Some(lines) = lines.filter(|_| file.eq(filename).unwrap_or(false)) {
+                line = lines.original_line(line)?;
+            }
+            self.warnings.call_method1(
+                intern!(py, "warn_explicit"),
+                (
+                    warning.getattr(intern!(py, "message"))?,
+                    warning.getattr(intern!(py, "category"))?,
+                    file,
+                    line,
+                ),
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// Walks the tree of `module`; with `lines`, rebuilds it on original lines.

@@ -201,9 +201,10 @@ impl<'a> LineRemap<'a> {
         self.source_at_or_before.get(index).copied().flatten()
     }
 
-    /// The new `co_firstlineno`: the original line, or for a probe line the
-    /// original line before it. Lines outside the text are kept.
-    pub fn first_line(&self, line: i32) -> Result<i32, LineTableError> {
+    /// The original line of a whole rewritten line (`co_firstlineno`, a
+    /// warning's line): itself, or for a probe line the original line before
+    /// it. Lines outside the text are kept.
+    pub fn original_line(&self, line: i32) -> Result<i32, LineTableError> {
         match self.origin(line) {
             Some(LineOrigin::Source(n)) => to_c_int(i64::from(n)),
             Some(LineOrigin::Probe(_)) => match self.source_at_or_before(line) {
@@ -262,7 +263,7 @@ pub fn remap(table: &[u8], first_line: i32, lines: &LineRemap) -> Result<Remappe
             entry.location = Some(lines.location(location)?);
         }
     }
-    let first_line = lines.first_line(first_line)?;
+    let first_line = lines.original_line(first_line)?;
     Ok(Remapped {
         table: encode(&entries, first_line),
         first_line,
@@ -520,12 +521,12 @@ mod tests {
         use LineOrigin::{Probe, Source};
         let line_of = [Probe(0), Source(1), Source(2), Probe(1), Source(3)];
         let lines = LineRemap::new(&line_of);
-        assert_eq!(lines.first_line(1), Ok(1));
-        assert_eq!(lines.first_line(3), Ok(2));
-        assert_eq!(lines.first_line(4), Ok(2));
-        assert_eq!(lines.first_line(5), Ok(3));
-        assert_eq!(lines.first_line(0), Ok(0));
-        assert_eq!(lines.first_line(99), Ok(99));
+        assert_eq!(lines.original_line(1), Ok(1));
+        assert_eq!(lines.original_line(3), Ok(2));
+        assert_eq!(lines.original_line(4), Ok(2));
+        assert_eq!(lines.original_line(5), Ok(3));
+        assert_eq!(lines.original_line(0), Ok(0));
+        assert_eq!(lines.original_line(99), Ok(99));
         let end_on_leading_probe = lines.location(at(1, 1, 0, 0).unwrap()).unwrap();
         assert_eq!(end_on_leading_probe.line, PROBE_BASE as i32);
         let ends_before_start = lines.location(at(5, 4, 0, 1).unwrap()).unwrap();
