@@ -209,3 +209,27 @@ def test_source_warnings(tmp_path: Path) -> None:
         "rcov: module nosuchpkg was never imported\n"
         "rcov: no data to report\n"
     )
+
+
+def test_source_package_found_after_the_program_extends_sys_path(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "prog.py": "import sys\nsys.path.insert(0, 'lib')\nimport srcpkg.used\n",
+            "lib/srcpkg/__init__.py": "",
+            "lib/srcpkg/used.py": "A = 1\n",
+            "lib/srcpkg/unused.py": "B = 1\nC = 2\n",
+            "lib/other.py": "D = 1\n",
+        },
+    )
+    result = run_rcov(tmp_path, "--source", "srcpkg", "--json", "o.json", "prog.py")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    files = json.loads((tmp_path / "o.json").read_text())["files"]
+    assert sorted(files) == [
+        "lib/srcpkg/__init__.py",
+        "lib/srcpkg/unused.py",
+        "lib/srcpkg/used.py",
+    ]
+    assert files["lib/srcpkg/used.py"]["executed_lines"] == [1]
+    assert files["lib/srcpkg/unused.py"]["missing_lines"] == [1, 2]
