@@ -4,17 +4,21 @@
 //! A probe is a `pass` statement on a line of its own: CPython compiles it to a
 //! `NOP` that it keeps for its line number, so the LINE event of that line
 //! means exactly one branch edge ran. Probes go in two kinds of places:
-//! - *splits*: a one-line body (`if x: y`) is cut after its header, the probe
-//!   goes on a new line and the body moves to the line after it, padded so it
-//!   keeps its original byte columns;
+//! - *splits*: a body on its header's logical line (`if x: y`) is cut from
+//!   its header, the probe goes on a new line and the body moves to the line
+//!   after it, padded so it keeps its original byte columns;
 //! - *trampolines*: after an `if` with no `else`, a loop with no `else` or a
 //!   `match` with no irrefutable case, a new `else: pass` (or `case _: pass`)
 //!   clause runs only on the edge that leaves the statement the "other way".
 //!
-//! Edges whose destination statement starts its own physical line get no
-//! probe: the runtime reads them from that statement's own LINE event. The
-//! planner walks the tree once and collects insertions; the emitter sorts them
-//! and writes the text and line map in one sweep.
+//! A one-line body also gets a `BodyEnd` probe after it (unless it ends in a
+//! jump), and a one-line `def`/`class` is a branch line of its own: a probe
+//! starts its body (after the docstring) and another follows the definition.
+//!
+//! Other edges whose destination statement starts its own line get no probe:
+//! the runtime reads them from that statement's own LINE event. The planner
+//! walks the tree once and collects insertions; the emitter sorts them and
+//! writes the text and line map in one sweep.
 
 use std::cmp::Reverse;
 
@@ -69,44 +73,45 @@ pub fn rewrite(source: &str, options: &Options) -> Result<Rewrite, ParseFailure>
     Ok(Emitter::new(&file).emit(&insertions))
 }
 
-/// One new line (or pair of lines, for a split) to put into the text.
+/// A place where the rewritten text gets new lines.
 #[derive(Debug)]
 struct Insertion {
-    /// The original line the new text goes into (split) or after (trampoline).
+    /// The original line the new text goes into (split) or after.
     line: u32,
     kind: InsertionKind,
-    edge: EdgeId,
 }
 
 #[derive(Debug)]
 enum InsertionKind {
-    /// Cut `line` at byte `body_start` and put the probe between the halves.
-    /// `header_indent` is the indentation of the header's first line, which
-    /// the moved body must stay deeper than.
+    /// Cut `line` at byte `at`; the rest moves to a new line that starts
+    /// with `pad`, after a probe line for `probe` if there is one.
     Split {
-        body_start: usize,
-        header_indent: (usize, usize),
+        at: usize,
+        pad: String,
+        probe: Option<EdgeId>,
     },
-    /// Add `<indent><clause>` after `line`. `depth` is the nesting of the
-    /// statement it completes: deeper statements get theirs first.
-    Trampoline {
-        indent: (usize, usize),
-        clause: &'static str,
+    /// Add the probe line `<indent><statement>` after `line`. `depth` is the
+    /// nesting of the block the line belongs to: deeper blocks go first.
+    After {
+        indent: String,
+        statement: &'static str,
         depth: usize,
+        probe: EdgeId,
     },
 }
 
 impl Insertion {
-    /// Splits come at their offset inside the line; trampolines after the
-    /// whole line, innermost statement first.
+    /// Splits come at their offset inside the line; new lines after the
+    /// whole line, innermost block first.
     fn order(&self) -> (u32, usize, Reverse<usize>) {
         match self.kind {
-            InsertionKind::Split { body_start, .. } => (self.line, body_start, Reverse(0)),
-            InsertionKind::Trampoline { depth, .. } => (self.line, usize::MAX, Reverse(depth)),
+            InsertionKind::Split { at, .. } => (self.line, at, Reverse(0)),
+            InsertionKind::After { depth, .. } => (self.line, usize::MAX, Reverse(depth)),
         }
     }
 }
 
+const PROBE: &str = "pass";
 const ELSE_TRAMPOLINE: &str = "else: pass";
 const CASE_TRAMPOLINE: &str = "case _: pass";
 
@@ -115,7 +120,7 @@ struct Planner<'s> {
     file: &'s SourceFile<'s>,
     multiline: &'s MultilineMap,
     insertions: Vec<Insertion>,
-    /// Compound statements enclosing the one being visited, itself included.
+    /// Nesting of the compound statement being planned (1 at module level).
     depth: usize,
     /// The line of the first statement nested deeper than [`MAX_NESTING`].
     too_deep_at: Option<u32>,
@@ -133,15 +138,14 @@ impl<'s> Planner<'s> {
     }
 
     fn plan_if(&mut self, stmt: &StmtIf) {
-        let elifs = stmt.elif_else_clauses.iter().filter_map(elif_test);
+        let if_clause = (stmt.start(), &*stmt.test, &stmt.body[..]);
+        let elif_clauses = stmt.elif_else_clauses.iter().filter_map(elif_clause);
         let mut last_test_clause = None;
-        for (start, test, body) in
-            std::iter::once((stmt.start(), &*stmt.test, &stmt.body[..])).chain(elifs)
-        {
+        for (start, test, body) in std::iter::once(if_clause).chain(elif_clauses) {
             let line = self.branch_line(start);
             let is_constant = constant_test(test).is_some();
             if !is_constant {
-                self.split_one_line_body(start, line, body);
+                self.probe_one_line_body(start, line, body);
             }
             last_test_clause = Some((line, is_constant));
         }
@@ -167,7 +171,7 @@ impl<'s> Planner<'s> {
 
     fn plan_loop(&mut self, stmt: &impl Ranged, body: &[Stmt], orelse: &[Stmt]) {
         let line = self.branch_line(stmt.start());
-        self.split_one_line_body(stmt.start(), line, body);
+        self.probe_one_line_body(stmt.start(), line, body);
         if orelse.is_empty() {
             self.add_trampoline(stmt, stmt.start(), ELSE_TRAMPOLINE, line);
         }
@@ -176,7 +180,7 @@ impl<'s> Planner<'s> {
     fn plan_match(&mut self, stmt: &StmtMatch) {
         for case in &stmt.cases {
             let line = self.branch_line(case.start());
-            self.split_one_line_body(case.start(), line, &case.body);
+            self.probe_one_line_body(case.start(), line, &case.body);
         }
         if let Some(last) = stmt.cases.last().filter(|case| !case_is_irrefutable(case)) {
             let line = self.branch_line(last.start());
@@ -184,32 +188,110 @@ impl<'s> Planner<'s> {
         }
     }
 
-    /// When `body` starts on its header's physical line, plans the split that
-    /// gives the `Taken` edge of `branch_line` a probe.
-    fn split_one_line_body(&mut self, header_start: TextSize, branch_line: u32, body: &[Stmt]) {
-        let Some(first) = body.first() else { return };
-        let body_start = first.start().to_usize();
-        let line = self.file.line_of(first.start());
-        let before_body = &self.file.text[self.file.line_start(line)..body_start];
-        if before_body.bytes().all(is_indent_byte) {
+    /// A `def` or `class` whose body shares its line is a branch line:
+    /// into the body (a probe that runs whenever the body does) or on to
+    /// the next statement (a probe after the definition).
+    fn plan_definition(&mut self, stmt: &Stmt, name: TextSize, body: &[Stmt]) {
+        let line = self.branch_line(name);
+        let Some(pad) = self.one_line_pad(stmt.start(), line, body) else {
             return;
-        }
-        self.insertions.push(Insertion {
+        };
+        let taken = EdgeId {
             line,
+            side: Side::Taken,
+        };
+        match body {
+            [docstring, rest @ ..] if is_docstring(docstring) => {
+                // The docstring must stay first: the probe goes after it.
+                self.split(docstring.start(), pad.clone(), None);
+                match rest.first() {
+                    Some(next) => self.split(next.start(), pad, Some(taken)),
+                    None => self.add_after(docstring, pad, PROBE, self.depth + 1, taken),
+                }
+            }
+            _ => self.split(body[0].start(), pad, Some(taken)),
+        }
+        let indent = self.indent_of_line_at(stmt.start());
+        let not_taken = EdgeId {
+            line,
+            side: Side::NotTaken,
+        };
+        self.add_after(stmt, indent, PROBE, self.depth, not_taken);
+    }
+
+    /// When `body` shares its header's logical line, splits it onto lines of
+    /// its own with a probe for the `Taken` edge of `branch_line` before it
+    /// and, unless it ends in a jump, one for `BodyEnd` after it.
+    fn probe_one_line_body(&mut self, header_start: TextSize, branch_line: u32, body: &[Stmt]) {
+        let Some(pad) = self.one_line_pad(header_start, branch_line, body) else {
+            return;
+        };
+        let (first, last) = (&body[0], &body[body.len() - 1]);
+        let edge = |side| EdgeId {
+            line: branch_line,
+            side,
+        };
+        if !is_jump(last) {
+            self.add_after(
+                last,
+                pad.clone(),
+                PROBE,
+                self.depth + 1,
+                edge(Side::BodyEnd),
+            );
+        }
+        self.split(first.start(), pad, Some(edge(Side::Taken)));
+    }
+
+    /// The padding for moving `body` to lines of its own, if it starts on the
+    /// logical line `branch_line` of its header: the bytes before it on its
+    /// physical line with every non-tab byte turned into a space, so it keeps
+    /// its byte columns. If that is not deeper than the header's indentation
+    /// (a body after a multi-line header whose last line is dedented, or at
+    /// the start of a backslash-continued line), the header's indentation
+    /// goes first.
+    fn one_line_pad(
+        &self,
+        header_start: TextSize,
+        branch_line: u32,
+        body: &[Stmt],
+    ) -> Option<String> {
+        let first = body.first()?;
+        if self.branch_line(first.start()) != branch_line {
+            return None;
+        }
+        let text = self.file.text;
+        let line_start = self.file.line_start(self.file.line_of(first.start()));
+        let pad: String = text.as_bytes()[line_start..first.start().to_usize()]
+            .iter()
+            .map(|&byte| if byte == b'\t' { '\t' } else { ' ' })
+            .collect();
+        let header_indent = self.indent_of_line_at(header_start);
+        let (header_columns, header_alt) = indent_width(&header_indent);
+        let (columns, alt_columns) = indent_width(&pad);
+        if columns > header_columns && alt_columns > header_alt {
+            Some(pad)
+        } else if pad.is_empty() {
+            Some(header_indent + " ")
+        } else {
+            Some(header_indent + &pad)
+        }
+    }
+
+    fn split(&mut self, at: TextSize, pad: String, probe: Option<EdgeId>) {
+        self.insertions.push(Insertion {
+            line: self.file.line_of(at),
             kind: InsertionKind::Split {
-                body_start,
-                header_indent: self.indent_of_line_at(header_start),
-            },
-            edge: EdgeId {
-                line: branch_line,
-                side: Side::Taken,
+                at: at.to_usize(),
+                pad,
+                probe,
             },
         });
     }
 
     /// Plans `<indent><clause>` after the last line of `stmt`, as the
-    /// `NotTaken` edge of `branch_line`; `indent_from` is where the clause
-    /// keyword it lines up with (`if`, `for`, the last `case`) starts.
+    /// `NotTaken` edge of `branch_line`; `indent_from` is where the keyword
+    /// it lines up with (`if`, `for`, the last `case`) starts.
     fn add_trampoline(
         &mut self,
         stmt: &impl Ranged,
@@ -217,31 +299,44 @@ impl<'s> Planner<'s> {
         clause: &'static str,
         branch_line: u32,
     ) {
+        let indent = self.indent_of_line_at(indent_from);
+        let edge = EdgeId {
+            line: branch_line,
+            side: Side::NotTaken,
+        };
+        self.add_after(stmt, indent, clause, self.depth, edge);
+    }
+
+    fn add_after(
+        &mut self,
+        node: &impl Ranged,
+        indent: String,
+        statement: &'static str,
+        depth: usize,
+        probe: EdgeId,
+    ) {
         self.insertions.push(Insertion {
-            line: self.last_line(stmt),
-            kind: InsertionKind::Trampoline {
-                indent: self.indent_of_line_at(indent_from),
-                clause,
-                depth: self.depth,
-            },
-            edge: EdgeId {
-                line: branch_line,
-                side: Side::NotTaken,
+            line: self.last_line(node),
+            kind: InsertionKind::After {
+                indent,
+                statement,
+                depth,
+                probe,
             },
         });
     }
 
-    /// The line holding the NEWLINE token that ends `stmt`'s last logical
-    /// line: a backslash or a comment may follow the statement's last token.
-    fn last_line(&self, stmt: &impl Ranged) -> u32 {
+    /// The line holding the NEWLINE token that ends `node`'s last logical
+    /// line: a backslash or a comment may follow the node's last token.
+    fn last_line(&self, node: &impl Ranged) -> u32 {
         let newline = self
             .file
             .parsed
             .tokens()
-            .after(stmt.end())
+            .after(node.end())
             .iter()
             .find(|token| token.kind() == TokenKind::Newline);
-        let end = newline.map_or(stmt.end(), Ranged::start);
+        let end = newline.map_or(node.end(), Ranged::start);
         self.file.line_of(end)
     }
 
@@ -251,14 +346,15 @@ impl<'s> Planner<'s> {
         self.multiline.first_line(self.file.line_of(start) as i32) as u32
     }
 
-    /// The byte range of the leading whitespace of the line holding `offset`.
-    fn indent_of_line_at(&self, offset: TextSize) -> (usize, usize) {
+    /// The leading whitespace of the line holding `offset`.
+    fn indent_of_line_at(&self, offset: TextSize) -> String {
         let line_start = self.file.line_start(self.file.line_of(offset));
-        let width = self.file.text[line_start..]
+        let line = &self.file.text[line_start..];
+        let width = line
             .bytes()
             .take_while(|&byte| is_indent_byte(byte))
             .count();
-        (line_start, line_start + width)
+        line[..width].to_string()
     }
 }
 
@@ -279,10 +375,12 @@ impl<'a> StatementVisitor<'a> for Planner<'_> {
         }
         self.depth += 1;
         match stmt {
-            Stmt::If(stmt) => self.plan_if(stmt),
-            Stmt::For(stmt) => self.plan_for(stmt),
-            Stmt::While(stmt) => self.plan_while(stmt),
-            Stmt::Match(stmt) => self.plan_match(stmt),
+            Stmt::If(if_stmt) => self.plan_if(if_stmt),
+            Stmt::For(for_stmt) => self.plan_for(for_stmt),
+            Stmt::While(while_stmt) => self.plan_while(while_stmt),
+            Stmt::Match(match_stmt) => self.plan_match(match_stmt),
+            Stmt::FunctionDef(def) => self.plan_definition(stmt, def.name.start(), &def.body),
+            Stmt::ClassDef(class) => self.plan_definition(stmt, class.name.start(), &class.body),
             _ => {}
         }
         walk_stmt(self, stmt);
@@ -304,8 +402,20 @@ fn is_compound(stmt: &Stmt) -> bool {
     )
 }
 
+/// Statements after which control never falls through.
+fn is_jump(stmt: &Stmt) -> bool {
+    matches!(
+        stmt,
+        Stmt::Return(_) | Stmt::Raise(_) | Stmt::Break(_) | Stmt::Continue(_)
+    )
+}
+
+fn is_docstring(stmt: &Stmt) -> bool {
+    matches!(stmt, Stmt::Expr(expr) if expr.value.is_string_literal_expr())
+}
+
 /// An `elif` clause as (start, test, body); `None` for an `else`.
-fn elif_test(clause: &ElifElseClause) -> Option<(TextSize, &Expr, &[Stmt])> {
+fn elif_clause(clause: &ElifElseClause) -> Option<(TextSize, &Expr, &[Stmt])> {
     let test = clause.test.as_ref()?;
     Some((clause.start(), test, &clause.body[..]))
 }
@@ -318,9 +428,9 @@ fn is_indent_byte(byte: u8) -> bool {
 /// An indentation's width as CPython's tokenizer measures it: with tabs to
 /// multiples of 8, and with tabs as one column. A block must be deeper by
 /// both measures, or CPython raises a TabError.
-fn indent_width(indent: &[u8]) -> (usize, usize) {
+fn indent_width(indent: &str) -> (usize, usize) {
     let (mut columns, mut alt_columns) = (0, 0);
-    for &byte in indent {
+    for byte in indent.bytes() {
         match byte {
             b'\t' => columns = (columns / 8 + 1) * 8,
             b'\x0c' => (columns, alt_columns) = (0, 0),
@@ -362,22 +472,34 @@ impl<'s> Emitter<'s> {
     fn emit(mut self, insertions: &[Insertion]) -> Rewrite {
         let mut pending = insertions.iter().peekable();
         for line in 1..=self.file.line_count() {
-            let start = self.file.line_start(line);
             let end = self.file.line_start(line + 1);
-            let mut written = start;
+            let mut written = self.file.line_start(line);
             while let Some(insertion) = pending.next_if(|insertion| insertion.line == line) {
-                match insertion.kind {
-                    InsertionKind::Split {
-                        body_start,
-                        header_indent,
-                    } => {
-                        self.split(line, written, body_start, header_indent, insertion.edge);
-                        written = body_start;
+                match &insertion.kind {
+                    InsertionKind::Split { at, pad, probe } => {
+                        // The part before a body on a backslash-continued
+                        // line may be empty: it still ends a line.
+                        self.output.text.push_str(&self.file.text[written..*at]);
+                        self.output.lines.push(LineOrigin::Source(line));
+                        self.output.text.push_str(self.newline);
+                        if let Some(probe) = probe {
+                            self.push_probe_line(pad, PROBE, *probe);
+                        }
+                        self.output.text.push_str(pad);
+                        written = *at;
                     }
-                    InsertionKind::Trampoline { indent, clause, .. } => {
+                    InsertionKind::After {
+                        indent,
+                        statement,
+                        probe,
+                        ..
+                    } => {
                         self.push_source(line, written, end);
                         written = end;
-                        self.trampoline(indent, clause, insertion.edge);
+                        if !self.output.text.ends_with(['\n', '\r']) {
+                            self.output.text.push_str(self.newline);
+                        }
+                        self.push_probe_line(indent, statement, *probe);
                     }
                 }
             }
@@ -393,51 +515,6 @@ impl<'s> Emitter<'s> {
             self.output.text.push_str(&self.file.text[start..end]);
             self.output.lines.push(LineOrigin::Source(line));
         }
-    }
-
-    /// Ends the header part of `line` before `body_start`, writes the probe
-    /// and starts the moved body's line with its padding.
-    fn split(
-        &mut self,
-        line: u32,
-        start: usize,
-        body_start: usize,
-        header_indent: (usize, usize),
-        edge: EdgeId,
-    ) {
-        let pad = self.pad(line, body_start, header_indent);
-        self.push_source(line, start, body_start);
-        self.output.text.push_str(self.newline);
-        self.push_probe_line(&pad, "pass", edge);
-        self.output.text.push_str(&pad);
-    }
-
-    /// The padding of a moved body: the bytes before it on its line with every
-    /// non-tab byte turned into a space, so it keeps its byte columns. If that
-    /// is not deeper than the header's indentation (a body after a multi-line
-    /// header whose last line is dedented), the header's indentation goes first.
-    fn pad(&self, line: u32, body_start: usize, header_indent: (usize, usize)) -> String {
-        let text = self.file.text;
-        let line_start = self.file.line_start(line);
-        let pad: String = text.as_bytes()[line_start..body_start]
-            .iter()
-            .map(|&byte| if byte == b'\t' { '\t' } else { ' ' })
-            .collect();
-        let header_indent = &text[header_indent.0..header_indent.1];
-        let (header_columns, header_alt) = indent_width(header_indent.as_bytes());
-        let (columns, alt_columns) = indent_width(pad.as_bytes());
-        if columns > header_columns && alt_columns > header_alt {
-            pad
-        } else {
-            format!("{header_indent}{pad}")
-        }
-    }
-
-    fn trampoline(&mut self, indent: (usize, usize), clause: &str, edge: EdgeId) {
-        if !self.output.text.ends_with(['\n', '\r']) {
-            self.output.text.push_str(self.newline);
-        }
-        self.push_probe_line(&self.file.text[indent.0..indent.1], clause, edge);
     }
 
     fn push_probe_line(&mut self, indent: &str, statement: &str, edge: EdgeId) {

@@ -265,9 +265,7 @@ fixture!(
 
 fixture!(
     one_liners_not_split,
-    r#"def f(): return 1
-class C: pass
-try: f()
+    r#"try: f()
 except E: pass
 with m: pass
 for x in y:
@@ -399,3 +397,31 @@ print(f)
 fixture!(empty_file, "");
 
 fixture!(comment_only, "# nothing here\n");
+
+fixture!(
+    one_line_definitions,
+    r#"class A: pass
+class B(Exception): "Docstring."
+@decorator
+def f(x): return x
+def g(): "Doc."; return 1
+async def h(): await x; return 2
+def k():
+    def inner(): return 3
+    return inner
+"#
+);
+
+fixture!(
+    body_after_backslash_on_next_line,
+    "if x: \\\n    y()\nfor i in z: \\\ni += 1\n"
+);
+
+fixture!(
+    one_line_bodies_fall_through_in_loops,
+    r#"for v in vs:
+    if v: f(v)
+    elif w: continue
+while c: c = step(c)
+"#
+);

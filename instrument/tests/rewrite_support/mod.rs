@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
-use rcov_instrument::{rewrite, LineOrigin, Options, Rewrite, Side};
+use rcov_instrument::{rewrite, LineOrigin, Options, Rewrite};
 
 /// The physical lines of `text`, each with its terminator (`\n`, `\r\n` or a
 /// lone `\r`, as CPython and ruff split lines).
@@ -32,10 +32,6 @@ pub fn physical_lines(text: &str) -> Vec<&str> {
     lines
 }
 
-fn strip_terminator(line: &str) -> &str {
-    line.trim_end_matches(['\n', '\r'])
-}
-
 /// Rewrites `source` with the default options, checks the invariants every
 /// rewrite must keep, and returns it.
 pub fn checked_rewrite(source: &str) -> Rewrite {
@@ -54,7 +50,7 @@ pub fn assert_invariants(source: &str, rewritten: &Rewrite) {
         if let LineOrigin::Probe(k) = origin {
             assert_eq!(*k, next_probe, "probes numbered in text order");
             next_probe += 1;
-            let statement = strip_terminator(line).trim_start_matches([' ', '\t', '\x0c']);
+            let statement = without_terminator(line).trim_start_matches([' ', '\t', '\x0c']);
             assert!(
                 ["pass", "else: pass", "case _: pass"].contains(&statement),
                 "probe line {line:?}"
@@ -69,6 +65,8 @@ pub fn assert_invariants(source: &str, rewritten: &Rewrite) {
 pub fn restore(source: &str, rewritten: &Rewrite) -> String {
     let mut restored = String::with_capacity(source.len());
     let mut previous_source_line = None;
+    // Where the line break that a split inserted would start.
+    let mut last_line_content_end = 0;
     for (line, origin) in physical_lines(&rewritten.text)
         .into_iter()
         .zip(&rewritten.lines)
@@ -76,20 +74,28 @@ pub fn restore(source: &str, rewritten: &Rewrite) -> String {
         let LineOrigin::Source(number) = *origin else {
             continue;
         };
-        if previous_source_line == Some(number) {
-            let header_len = strip_terminator(&restored).len();
-            restored.truncate(header_len);
-            restored.push_str(line.trim_start_matches([' ', '\t']));
+        let part = if previous_source_line == Some(number) {
+            restored.truncate(last_line_content_end);
+            line.trim_start_matches([' ', '\t'])
         } else {
-            restored.push_str(line);
-        }
+            line
+        };
+        last_line_content_end = restored.len() + without_terminator(part).len();
+        restored.push_str(part);
         previous_source_line = Some(number);
     }
     if !source.ends_with(['\n', '\r']) {
-        let trimmed = strip_terminator(&restored).len();
-        restored.truncate(trimmed);
+        restored.truncate(without_terminator(&restored).len());
     }
     restored
+}
+
+/// `line` without its one line terminator.
+fn without_terminator(line: &str) -> &str {
+    line.strip_suffix("\r\n")
+        .or_else(|| line.strip_suffix('\n'))
+        .or_else(|| line.strip_suffix('\r'))
+        .unwrap_or(line)
 }
 
 /// Each rewritten line prefixed with its origin (`  12|` for original line
@@ -112,11 +118,7 @@ pub fn render(rewritten: &Rewrite) -> String {
     }
     rendered.push_str("---\n");
     for (k, edge) in rewritten.probes.iter().enumerate() {
-        let side = match edge.side {
-            Side::Taken => "Taken",
-            Side::NotTaken => "NotTaken",
-        };
-        rendered.push_str(&format!("P{k} = line {} {side}\n", edge.line));
+        rendered.push_str(&format!("P{k} = line {} {:?}\n", edge.line, edge.side));
     }
     rendered
 }

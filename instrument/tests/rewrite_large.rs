@@ -1,0 +1,127 @@
+//! The rewriter on big and deeply nested inputs.
+
+mod rewrite_support;
+
+use std::time::Instant;
+
+use rcov_instrument::{rewrite, EdgeId, LineOrigin, Options, ParseFailure, Side};
+use rewrite_support::checked_rewrite;
+
+/// `count` functions of 10 lines each: a loop ending in an `if` and a
+/// one-line `if`.
+fn generated_module(count: usize) -> String {
+    let mut source = String::from("import sys\n\n");
+    for index in 0..count {
+        source.push_str(&format!(
+            "def f{index}(xs):\n    total = 0\n    for x in xs:\n        if x > {index}:\n            total += x\n    if total: return total\n    return -1\n\n\n\n"
+        ));
+    }
+    source
+}
+
+#[test]
+fn file_longer_than_40000_lines() {
+    let source = generated_module(4_500);
+    let line_count = source.lines().count() as u32;
+    assert!(line_count > 45_000);
+
+    let started = Instant::now();
+    let rewritten = checked_rewrite(&source);
+    let elapsed = started.elapsed();
+    assert!(elapsed.as_secs() < 10, "took {elapsed:?}");
+
+    // Per function: loop trampoline, if trampoline, split probe, if trampoline.
+    assert_eq!(rewritten.probes.len(), 4 * 4_500);
+    let last_def = line_count - 9;
+    let (for_line, if_line, one_liner) = (last_def + 2, last_def + 3, last_def + 5);
+    let last_probes = &rewritten.probes[rewritten.probes.len() - 4..];
+    assert_eq!(
+        last_probes,
+        [
+            edge(if_line, Side::NotTaken),
+            edge(for_line, Side::NotTaken),
+            edge(one_liner, Side::Taken),
+            edge(one_liner, Side::NotTaken),
+        ]
+    );
+    let k = rewritten.probes.len() as u32 - 4;
+    let source_line = LineOrigin::Source;
+    let tail = &rewritten.lines[rewritten.lines.len() - 12..];
+    assert_eq!(
+        tail,
+        [
+            source_line(last_def + 3),
+            source_line(last_def + 4),
+            LineOrigin::Probe(k),
+            LineOrigin::Probe(k + 1),
+            source_line(last_def + 5),
+            LineOrigin::Probe(k + 2),
+            source_line(last_def + 5),
+            LineOrigin::Probe(k + 3),
+            source_line(last_def + 6),
+            source_line(last_def + 7),
+            source_line(last_def + 8),
+            source_line(last_def + 9),
+        ]
+    );
+    assert!(rewritten
+        .text
+        .ends_with("    if total: \n              pass\n              return total\n    else: pass\n    return -1\n\n\n\n"));
+}
+
+fn edge(line: u32, side: Side) -> EdgeId {
+    EdgeId { line, side }
+}
+
+/// `depth` `if` statements, each nested in the previous one.
+fn nested_ifs(depth: usize) -> String {
+    let mut source = String::new();
+    for level in 0..depth {
+        source.push_str(&" ".repeat(level));
+        source.push_str("if x:\n");
+    }
+    source.push_str(&" ".repeat(depth));
+    source.push_str("pass\n");
+    source
+}
+
+#[test]
+fn nesting_up_to_the_limit_is_rewritten() {
+    let rewritten = checked_rewrite(&nested_ifs(1000));
+    assert_eq!(rewritten.probes.len(), 1000);
+    assert_eq!(rewritten.probes[0], edge(1000, Side::NotTaken));
+    assert_eq!(rewritten.probes[999], edge(1, Side::NotTaken));
+}
+
+#[test]
+fn nesting_beyond_the_limit_is_refused() {
+    let refused = rewrite(&nested_ifs(1001), &Options::default());
+    assert_eq!(
+        refused,
+        Err(ParseFailure::TooDeep {
+            line: 1001,
+            limit: 1000
+        })
+    );
+}
+
+/// ruff's parser grows its stack as it recurses, but in unoptimised builds
+/// its frames outgrow the red zone it keeps, so this runs on a thread with
+/// room to spare; the rewriter itself must neither recurse that deep nor
+/// drop the tree recursively.
+#[test]
+fn ten_thousand_levels_are_refused_without_overflow() {
+    let refused = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(|| rewrite(&nested_ifs(10_000), &Options::default()))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(
+        refused,
+        Err(ParseFailure::TooDeep {
+            line: 1001,
+            limit: 1000
+        })
+    );
+}
