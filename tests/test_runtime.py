@@ -201,7 +201,7 @@ def test_tracebacks_match_the_uninstrumented_program(
     instrumented = traceback_of(p.instrumented())
     # Same frames, same lines, same source text and carets.
     assert instrumented.replace(__file__, "") == plain.replace(__file__, "")
-    assert "^" in plain or sys.version_info < (3, 13)
+    assert "^" in plain
 
 
 def test_inspect_getsource_sees_the_original(program: Callable[..., Program]) -> None:
