@@ -144,12 +144,24 @@ def run_coverage(
     """`coverage run --branch PROGRAM` then `coverage json`; `args` is `script.py ...` or `-m mod ...`."""
     data = workdir / "coverage.data"
     report = workdir / "coverage.json"
+    # An empty configuration file: coverage.py must not read the project's own
+    # settings (setup.cfg, tox.ini, pyproject.toml, .coveragerc), which rcov ignores.
+    rcfile = workdir / "coveragerc"
+    rcfile.write_text("[run]\n", encoding="utf-8")
     environment = clean_env(env)
     python = [sys.executable, "-m", "coverage"]
-    command = [*python, "run", "--branch", f"--data-file={data}", *_source_options(source), *args]
+    command = [
+        *python,
+        "run",
+        "--branch",
+        f"--rcfile={rcfile}",
+        f"--data-file={data}",
+        *_source_options(source),
+        *args,
+    ]
     proc = _run(command, cwd, environment, timeout)
     export = _run(
-        [*python, "json", f"--data-file={data}", "-o", str(report), "-q"],
+        [*python, "json", f"--rcfile={rcfile}", f"--data-file={data}", "-o", str(report), "-q"],
         cwd,
         environment,
         timeout,
