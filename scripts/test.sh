@@ -123,11 +123,13 @@ for v in "${versions[@]}"; do
 done
 
 if [ $run_rust -eq 1 ]; then
+    # PyO3's build script must see a 3.12+ interpreter (the default python3 is older).
+    export PYO3_PYTHON
+    PYO3_PYTHON="$(interpreter 3.12)"
     step "cargo fmt --check" cargo fmt --all --check
     step "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
-    # The runtime crate links libpython: PyO3 needs the interpreter, the test binary the library.
-    step "cargo test" env PYO3_PYTHON="$(interpreter 3.12)" \
-        LD_LIBRARY_PATH="$PYENV_ROOT/versions/3.12.1/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+    # The runtime crate's test binary links libpython 3.12.
+    step "cargo test" env LD_LIBRARY_PATH="$PYENV_ROOT/versions/3.12.1/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
         cargo test --workspace --quiet
 fi
 
