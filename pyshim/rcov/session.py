@@ -2,9 +2,9 @@
 
 A `Session` holds the source filter, the collector and the import hook;
 `start` starts monitoring and puts the hook first on `sys.meta_path`;
-`finish` stops, turns the hits
-of every measured file (plus the never-imported files of `--source`) into
-`_rcov.FileResult`s and writes the reports. `finish` is what the command line
+`finish` stops, turns the hits of every measured file (plus the
+never-imported files of `--source`) into `_rcov.FileResult`s and writes the
+reports. `finish` is what the command line
 runs at exit: it must never raise nor change the program's exit status, so
 every failure becomes an `rcov: ...` line on stderr.
 """
