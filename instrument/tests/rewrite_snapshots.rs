@@ -164,7 +164,7 @@ match v:
     case _:
         a = 2
 match v:
-    case 1 | (_ as z):
+    case (1 as z) | (_ as z):
         a = 3
 match v:
     case y if y:
