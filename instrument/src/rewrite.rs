@@ -74,14 +74,12 @@ pub fn rewrite(source: &str, options: &Options) -> Result<Rewrite, ParseFailure>
 }
 
 /// A place where the rewritten text gets new lines.
-#[derive(Debug)]
 struct Insertion {
     /// The original line the new text goes into (split) or after.
     line: u32,
     kind: InsertionKind,
 }
 
-#[derive(Debug)]
 enum InsertionKind {
     /// Cut `line` at byte `at`; the rest moves to a new line that starts
     /// with `pad`, after a probe line for `probe` if there is one.
