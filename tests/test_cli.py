@@ -209,3 +209,18 @@ def test_forked_child_does_not_print_a_second_report(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("child\nparent\nName ")
     assert result.stdout.count("TOTAL") == 1
+
+
+def test_file_gone_by_report_time_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "prog.py": "import os, sys\nimport temp_mod\nos.remove(temp_mod.__file__)\nsys.exit(6)\n",
+            "temp_mod.py": "X = 1\n",
+        },
+    )
+    result = run_rcov(tmp_path, "prog.py")
+    assert result.returncode == 6
+    assert result.stderr.startswith(f"rcov: couldn't read {tmp_path / 'temp_mod.py'}: ")
+    rows = [line.split()[0] for line in result.stdout.splitlines()[2:]]
+    assert rows == ["prog.py", "-" * len(result.stdout.splitlines()[1]), "TOTAL"]
