@@ -22,11 +22,17 @@ class Collector:
         """Rewrite (in branch mode), compile with CPython's compile(), remap the
         line tables back to `source`'s lines and register the code tree.
         Raises InstrumentError if `source` cannot be instrumented (the caller
-        then compiles it normally); CPython's own SyntaxError propagates."""
+        then compiles it normally). When CPython itself rejects `source`, its
+        SyntaxError propagates, in either mode, exactly as a plain compile()
+        raises it. Compiler warnings (SyntaxWarning) name original lines.
+        Compiling a filename again replaces its code tree; its hits are kept
+        when `source` is unchanged."""
     def start(self) -> int:
-        """Claim a tool id (sys.monitoring.COVERAGE_ID when free), register the
-        LINE callback and enable local LINE events on every registered code
-        object (and on those compiled later). Returns the tool id."""
+        """Claim a tool id (sys.monitoring.COVERAGE_ID when free, else the first
+        free one), register the LINE callback and enable local LINE events on
+        every registered code object (and on those compiled later). Returns the
+        tool id; if already started, returns it again. Raises RuntimeError when
+        tool ids 0-5 are all in use."""
     def stop(self) -> None:
         """Stop measuring and free the tool id. Hits are kept."""
     def measured_files(self) -> list[str]: ...
@@ -45,8 +51,10 @@ class FileAnalysis:
         exclude: list[str],
         partial: list[str],
     ) -> None:
-        """Compiles `source` with CPython (for the statement lines) and
-        analyses it. Raises InstrumentError if it cannot be parsed."""
+        """Compiles `source` with CPython (for the statement lines; its warnings
+        are not shown) and analyses it. `exclude` and `partial` are regexes
+        (coverage.py's exclude_lines and partial_branches). Raises
+        InstrumentError if it cannot be parsed or a pattern is invalid."""
     @property
     def statements(self) -> list[int]: ...
     @property

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use pyo3::prelude::*;
 use rcov_instrument::{Analysis, Arc as LineArc, Patterns};
 
-use crate::compile::{compile_text, target_options, walk_tree};
+use crate::compile::{compile_catching_warnings, target_options, walk_tree};
 use crate::error::{catch_panic, RcovError};
 use crate::results::FileResult;
 
@@ -30,7 +30,9 @@ impl FileAnalysisObject {
         exclude: Vec<String>,
         partial: Vec<String>,
     ) -> Result<Self, RcovError> {
-        let module = compile_text(py, source, filename).map_err(|err| RcovError::NotPython {
+        // A report is no place for the file's SyntaxWarnings: they are dropped.
+        let (module, _warnings) = compile_catching_warnings(py, source, filename)?;
+        let module = module.map_err(|err| RcovError::NotPython {
             filename: filename.to_string(),
             message: err.to_string(),
         })?;
