@@ -492,3 +492,23 @@ def test_file_analysis_rejects_what_cpython_rejects() -> None:
         _rcov.FileAnalysis("if x\n", "bad.py", [], [])
     with pytest.raises(_rcov.InstrumentError, match="bad pattern"):
         _rcov.FileAnalysis("x = 1\n", "ok.py", ["("], [])
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("branch", [True, False])
+def test_every_newline_convention_is_measured(
+    program: Callable[..., Program], newline: str, branch: bool
+) -> None:
+    p = program("")
+    source = newline.join(["a = 1", "if a:", "    b = 2", "c = 3", ""])
+    collector = _rcov.Collector(branch=branch)
+    code = collector.compile(source, p.filename)
+    collector.start()
+    try:
+        p.run(code)
+    finally:
+        collector.stop()
+    lines, arcs = collector.executed()[p.filename]
+    assert lines == [1, 2, 3, 4]
+    if branch:
+        assert arcs is not None and (2, 3) in arcs

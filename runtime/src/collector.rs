@@ -186,10 +186,7 @@ impl Collector {
                 Some(previous) if *previous.source == *source && *previous.probes == *probes => {
                     Arc::clone(&previous.hits)
                 }
-                _ => {
-                    let last_line = u32::try_from(source.lines().count() + 1).unwrap_or(u32::MAX);
-                    Arc::new(FileHits::new(last_line, probes.len()))
-                }
+                _ => Arc::new(FileHits::new(last_line(source), probes.len())),
             };
             let mut unregistered = match &previous {
                 Some(previous) => self.code_files.remove(&previous.code_objects),
@@ -225,6 +222,14 @@ impl Collector {
         }
         Ok(())
     }
+}
+
+/// The last line any event can name: one past the count of line breaks
+/// (a lone `\r` counts, as it does for CPython's tokenizer; `\r\n` counting
+/// twice only leaves room to spare).
+fn last_line(source: &str) -> u32 {
+    let breaks = source.bytes().filter(|&b| b == b'\n' || b == b'\r').count();
+    u32::try_from(breaks + 1).unwrap_or(u32::MAX)
 }
 
 /// Instrumenting failed with `failure`: if CPython rejects the original too,
