@@ -455,7 +455,12 @@ def test_results_match_coverage_py(program: Callable[..., Program], tmp_path: Pa
     data = cov.get_data()
     reference = cov._analyze(p.filename)
 
-    analysis = _rcov.FileAnalysis(p.source, p.filename, [r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)"], [r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(branch|BRANCH)"])
+    analysis = _rcov.FileAnalysis(
+        p.source,
+        p.filename,
+        [r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)"],
+        [r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(branch|BRANCH)"],
+    )
     assert set(analysis.statements) == reference.statements
     assert set(analysis.excluded) == reference.excluded
     assert set(analysis.arcs) == reference.arc_possibilities_set
@@ -477,7 +482,9 @@ def test_results_match_coverage_py(program: Callable[..., Program], tmp_path: Pa
         assert result.num_missing_branches == numbers.n_missing_branches
 
     # coverage.py's own data through rcov's arithmetic...
-    check(analysis.result(sorted(data.lines(p.filename) or []), sorted(data.arcs(p.filename) or [])))
+    check(
+        analysis.result(sorted(data.lines(p.filename) or []), sorted(data.arcs(p.filename) or []))
+    )
     # ...and rcov's measurement of the same program.
     p.measure()
     lines, arcs = p.executed()

@@ -87,7 +87,7 @@ def stdlib_files() -> list[str]:
 def test_stdlib_code_trees_keep_their_lines() -> None:
     files = stdlib_files()
     workers = max(1, min(4, os.cpu_count() or 1))
-    chunks = [files[i::workers * 8] for i in range(workers * 8)]
+    chunks = [files[i :: workers * 8] for i in range(workers * 8)]
     tally = Tally()
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for part in pool.map(check_files, chunks):

@@ -85,7 +85,9 @@ class FileResult:
     num_partial_branches: int
     num_missing_branches: int
 
-def rewrite(source: str, target_version: tuple[int, int]) -> tuple[str, list[int], list[tuple[int, bool]]]:
+def rewrite(
+    source: str, target_version: tuple[int, int]
+) -> tuple[str, list[int], list[tuple[int, bool]]]:
     """The rewritten text, the origin of each rewritten line (an original line,
     or PROBE_BASE + k for probe k) and the probe table ((branch line, taken)
     per probe). Raises InstrumentError."""
