@@ -425,3 +425,21 @@ fixture!(
 while c: c = step(c)
 "#
 );
+
+fixture!(no_trailing_newline_one_liner, "a = 1\r\nif x: y()");
+
+fixture!(
+    mixed_tabs_in_continuation,
+    "def f(a):\n        if (a,\n\tb): return 1\n        return 0\n"
+);
+
+fixture!(
+    one_line_definition_ending_blocks,
+    r#"if x:
+    def f(): return 1
+class K:
+    def m(self): "Doc."
+for i in y:
+    class E(Exception): pass
+"#
+);
