@@ -231,6 +231,34 @@ def test_compiler_warnings_name_original_lines(program: Callable[..., Program]) 
         ]
 
 
+def test_warning_filters_apply_as_to_a_plain_compile(program: Callable[..., Program]) -> None:
+    p = program("x = 1\nif x:\n    y = 2\nz = x is 1\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for code_of in (p.plain, p.instrumented):
+            with pytest.raises(SyntaxError) as raised:
+                code_of()
+            assert raised.value.lineno == 4
+        warnings.simplefilter("ignore")
+        p.instrumented()
+
+
+def test_compiling_leaves_warning_registries_alone(program: Callable[..., Program]) -> None:
+    p = program("x = 1\nif x:\n    y = 2\n")
+    shown: list[str] = []
+
+    def warn() -> None:
+        warnings.warn("shown once per place", UserWarning, stacklevel=1)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = lambda message, *args, **kwargs: shown.append(str(message))
+        warn()
+        p.instrumented()
+        warn()
+    assert shown == ["shown once per place"]
+
+
 def test_syntax_errors_are_cpythons(program: Callable[..., Program]) -> None:
     for branch in (True, False):
         p = program("x = 1\nif x\n    pass\n", branch=branch)

@@ -18,7 +18,7 @@
 use std::collections::BTreeSet;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyCode, PyDict, PyTuple};
+use pyo3::types::{PyBytes, PyCode, PyDict, PyList, PyTuple};
 use pyo3::{intern, IntoPyObjectExt};
 use rcov_instrument::{Options, PROBE_BASE};
 
@@ -55,57 +55,51 @@ pub fn compile_text<'py>(
     compile.call((text, filename, intern!(py, "exec")), Some(&kwargs))
 }
 
-/// The warnings CPython's compiler emitted while compiling one text, held
-/// back so that they can be shown on the right lines, or not at all.
+/// The warnings CPython's compiler decided to show while compiling one
+/// text, held back so that they can be shown on the right lines, or not at all.
 pub struct CaughtWarnings<'py> {
-    warnings: Bound<'py, PyAny>,
-    caught: Vec<Bound<'py, PyAny>>,
+    show: Bound<'py, PyAny>,
+    caught: Bound<'py, PyList>,
 }
 
-/// [`compile_text`] under `warnings.catch_warnings(record=True)`. The user's
-/// filters still apply: an "error" filter still makes compiling fail.
+/// [`compile_text`] with the warnings it would show caught instead.
+///
+/// The catch is below the filters: `warnings._showwarnmsg`, which the
+/// interpreter calls for each warning the filters let through, is replaced by
+/// a list's `append` for the length of the compile. The filters (and their
+/// "once" and "default" bookkeeping) see each warning exactly as for a plain
+/// compile, "error" still makes compiling fail, and nothing resets the
+/// `__warningregistry__` of the program's modules, as `catch_warnings` would.
 pub fn compile_catching_warnings<'py>(
     py: Python<'py>,
     text: &str,
     filename: &str,
 ) -> PyResult<(PyResult<Bound<'py, PyAny>>, CaughtWarnings<'py>)> {
     let warnings = py.import(intern!(py, "warnings"))?;
-    let kwargs = PyDict::new(py);
-    kwargs.set_item(intern!(py, "record"), true)?;
-    let catcher = warnings.call_method(intern!(py, "catch_warnings"), (), Some(&kwargs))?;
-    let caught = catcher.call_method0(intern!(py, "__enter__"))?;
+    let show = warnings.getattr(intern!(py, "_showwarnmsg"))?;
+    let caught = PyList::empty(py);
+    warnings.setattr(
+        intern!(py, "_showwarnmsg"),
+        caught.getattr(intern!(py, "append"))?,
+    )?;
     let compiled = compile_text(py, text, filename);
-    catcher.call_method1(intern!(py, "__exit__"), (py.None(), py.None(), py.None()))?;
-    let caught = caught.try_iter()?.collect::<PyResult<Vec<_>>>()?;
-    Ok((
-        compiled,
-        CaughtWarnings {
-            warnings: warnings.into_any(),
-            caught,
-        },
-    ))
+    warnings.setattr(intern!(py, "_showwarnmsg"), &show)?;
+    Ok((compiled, CaughtWarnings { show, caught }))
 }
 
 impl CaughtWarnings<'_> {
-    /// Shows the warnings with `warnings.warn_explicit`, moving those about
-    /// `filename` from rewritten lines to original ones when `lines` is given.
+    /// Shows the warnings, moving those about `filename` from rewritten lines
+    /// to original ones when `lines` is given (the source line shown with
+    /// them is then read from the original file).
     pub fn show(self, filename: &str, lines: Option<&LineRemap>) -> Result<(), RcovError> {
-        let py = self.warnings.py();
-        for warning in self.caught {
-            let file = warning.getattr(intern!(py, "filename"))?;
-            let mut line: i32 = warning.getattr(intern!(py, "lineno"))?.extract()?;
-            if let Some(lines) = lines.filter(|_| file.eq(filename).unwrap_or(false)) {
-                line = lines.original_line(line)?;
+        let py = self.show.py();
+        for message in self.caught.iter() {
+            let about_file = message.getattr(intern!(py, "filename"))?.eq(filename)?;
+            if let Some(lines) = lines.filter(|_| about_file) {
+                let line: i32 = message.getattr(intern!(py, "lineno"))?.extract()?;
+                message.setattr(intern!(py, "lineno"), lines.original_line(line)?)?;
             }
-            self.warnings.call_method1(
-                intern!(py, "warn_explicit"),
-                (
-                    warning.getattr(intern!(py, "message"))?,
-                    warning.getattr(intern!(py, "category"))?,
-                    file,
-                    line,
-                ),
-            )?;
+            self.show.call1((message,))?;
         }
         Ok(())
     }

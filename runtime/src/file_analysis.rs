@@ -138,4 +138,8 @@ impl FileResultObject {
     fn num_missing_branches(&self) -> u32 {
         self.0.num_missing_branches
     }
+
+    fn branch_stats(&self) -> BTreeMap<u32, (u32, u32)> {
+        self.0.branch_stats()
+    }
 }

@@ -64,6 +64,9 @@ pub struct FileResult {
     pub num_branches: u32,
     pub num_partial_branches: u32,
     pub num_missing_branches: u32,
+    /// Every branch line (more than one possible exit) and its number of
+    /// exits: with the missing branches, coverage.py's `branch_stats`.
+    pub branch_exits: BTreeMap<u32, u32>,
 }
 
 impl FileResult {
@@ -102,6 +105,11 @@ impl FileResult {
             .map(|(&line, _)| line as i32)
             .collect();
         self.num_branches = exit_counts.values().filter(|&&count| count > 1).sum();
+        self.branch_exits = exit_counts
+            .iter()
+            .filter(|&(_, &count)| count > 1)
+            .map(|(&line, &count)| (line, count))
+            .collect();
         self.missing_branches = analysis
             .arcs
             .iter()
@@ -124,6 +132,27 @@ impl FileResult {
             .iter()
             .filter(|(from, _)| !contains_line(missing_lines, *from))
             .count() as u32;
+    }
+
+    /// coverage.py's `Analysis.branch_stats()`: per branch line, its number of
+    /// exits and how many of them were taken (exits less missing branches,
+    /// so the arcs of a `no branch` line all count as taken).
+    pub fn branch_stats(&self) -> BTreeMap<u32, (u32, u32)> {
+        let mut missing: BTreeMap<i32, u32> = BTreeMap::new();
+        for (from, _) in &self.missing_branches {
+            *missing.entry(*from).or_default() += 1;
+        }
+        self.branch_exits
+            .iter()
+            .map(|(&line, &exits)| {
+                let not_taken = i32::try_from(line)
+                    .ok()
+                    .and_then(|l| missing.get(&l))
+                    .copied()
+                    .unwrap_or(0);
+                (line, (exits, exits - not_taken))
+            })
+            .collect()
     }
 }
 
@@ -267,6 +296,11 @@ mod tests {
         assert_eq!(result.num_missing_branches, 1);
         assert_eq!(result.num_partial_branches, 1);
         assert_eq!(result.missing_lines, vec![5, 6]);
+        // Line 5's untaken arc is not missing, so both its exits count as taken.
+        assert_eq!(
+            result.branch_stats(),
+            BTreeMap::from([(2, (2, 1)), (5, (2, 2))])
+        );
     }
 
     #[test]
