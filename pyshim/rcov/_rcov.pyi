@@ -84,6 +84,10 @@ class FileResult:
     num_branches: int
     num_partial_branches: int
     num_missing_branches: int
+    def branch_stats(self) -> dict[int, tuple[int, int]]:
+        """coverage.py's `Analysis.branch_stats()`: for each line with more than
+        one possible exit, (exits, exits taken); taken is exits less missing
+        branches, so every exit of a `no branch` line counts as taken."""
 
 def rewrite(
     source: str, target_version: tuple[int, int]
