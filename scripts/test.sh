@@ -114,7 +114,7 @@ fi
 run_pytest() { # pytest in the virtualenv of one version; rcov comes from the installed wheel
     # (pyshim/ is not on sys.path). Any non-zero status fails the step, including
     # pytest's 5 for "no test collected".
-    "$(venv_of "$1")/bin/python" -m pytest -q -rfE -p no:cacheprovider \
+    "$(venv_of "$1")/bin/python" -m pytest -q -rfE -p no:cacheprovider --durations=5 \
         "${network_marker[@]}" "${pytest_args[@]}"
 }
 
