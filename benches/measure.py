@@ -1,0 +1,39 @@
+"""Run one command and measure it: wall time and the child's peak RSS.
+
+`os.wait4` returns the resource usage of exactly the process waited for, so
+the peak RSS is the measured program's own (ru_maxrss, in KiB on Linux).
+Output goes to a scratch file, kept only to show the end of it on failure.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Sample:
+    seconds: float
+    max_rss_kib: int
+    status: int
+
+
+def run_once(argv: list[str], cwd: Path, env: dict[str, str], log: Path) -> Sample:
+    with open(log, "wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Sample(seconds, usage.ru_maxrss, proc.returncode)
+
+
+def tail(log: Path, lines: int = 15) -> str:
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])

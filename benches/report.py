@@ -1,0 +1,222 @@
+"""Medians, overhead ratios and the outputs: RESULTS.md and overhead.png."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from measure import Sample
+from tools import TOOLS
+
+LABELS = {t.name: t.label for t in TOOLS}
+SHORT = {
+    "rcov-line": "rcov line",
+    "rcov-branch": "rcov branch",
+    "coverage-line": "cov line",
+    "coverage-sysmon": "cov sysmon",
+    "coverage-branch": "cov branch",
+    "slipcover-line": "slip line",
+    "slipcover-branch": "slip branch",
+}
+
+
+@dataclass
+class Results:
+    """All samples for one interpreter: (workload, tool) -> samples."""
+
+    version: str
+    workloads: list[str]
+    tools: list[str]
+    samples: dict[tuple[str, str], list[Sample]] = field(default_factory=dict)
+
+    def add(self, workload: str, tool: str, sample: Sample) -> None:
+        self.samples.setdefault((workload, tool), []).append(sample)
+
+    def ok(self, workload: str, tool: str) -> list[Sample]:
+        return [s for s in self.samples.get((workload, tool), []) if s.status == 0]
+
+    def seconds(self, workload: str, tool: str) -> float | None:
+        good = self.ok(workload, tool)
+        return statistics.median(s.seconds for s in good) if good else None
+
+    def rss_mib(self, workload: str, tool: str) -> float | None:
+        good = self.ok(workload, tool)
+        return statistics.median(s.max_rss_kib for s in good) / 1024 if good else None
+
+    def ratio(self, workload: str, tool: str) -> float | None:
+        base, t = self.seconds(workload, "none"), self.seconds(workload, tool)
+        return t / base if base and t else None
+
+    def rss_ratio(self, workload: str, tool: str) -> float | None:
+        base, t = self.rss_mib(workload, "none"), self.rss_mib(workload, tool)
+        return t / base if base and t else None
+
+    def median_ratio(self, tool: str) -> float | None:
+        found = [r for w in self.workloads if (r := self.ratio(w, tool)) is not None]
+        return statistics.median(found) if found else None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "version": self.version,
+            "samples": [
+                {
+                    "workload": w,
+                    "tool": t,
+                    "seconds": s.seconds,
+                    "max_rss_kib": s.max_rss_kib,
+                    "status": s.status,
+                }
+                for (w, t), samples in self.samples.items()
+                for s in samples
+            ],
+        }
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def fmt(value: float | None, spec: str) -> str:
+    return "—" if value is None else format(value, spec)
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines + [""]
+
+
+def python_section(res: Results) -> list[str]:
+    measured = [t for t in res.tools if t != "none"]
+    out = [f"## Python {res.version}", ""]
+    out += ["Median wall time, seconds:", ""]
+    out += table(
+        ["workload", *(LABELS[t] for t in res.tools)],
+        [[w, *(fmt(res.seconds(w, t), ".3f") for t in res.tools)] for w in res.workloads],
+    )
+    out += ["Overhead: median time / median time without coverage (1.00 = none):", ""]
+    rows = [[w, *(fmt(res.ratio(w, t), ".2f") for t in measured)] for w in res.workloads]
+    rows.append(["**median over workloads**", *(fmt(res.median_ratio(t), ".2f") for t in measured)])
+    out += table(["workload", *(LABELS[t] for t in measured)], rows)
+    out += ["Peak RSS, median MiB (and ratio to no coverage):", ""]
+    rss_rows = []
+    for w in res.workloads:
+        cells = [fmt(res.rss_mib(w, "none"), ".0f")]
+        for t in measured:
+            mib, ratio = res.rss_mib(w, t), res.rss_ratio(w, t)
+            cells.append(f"{fmt(mib, '.0f')} ({fmt(ratio, '.2f')})")
+        rss_rows.append([w, *cells])
+    out += table(["workload", *(LABELS[t] for t in res.tools)], rss_rows)
+    out += targets(res)
+    failed = [(w, t) for (w, t), s in res.samples.items() if any(x.status != 0 for x in s)]
+    if failed:
+        out += ["Runs that failed (left out of the medians): "]
+        out += [", ".join(f"{w} under {t}" for w, t in failed), ""]
+    return out
+
+
+def targets(res: Results) -> list[str]:
+    """The issue's targets, checked against these numbers."""
+    out = ["Targets (issue 4):", ""]
+    ratios = {w: res.ratio(w, "rcov-branch") for w in res.workloads}
+    known = {w: r for w, r in ratios.items() if r is not None}
+    if not known:
+        return []
+    med = statistics.median(known.values())
+    worst = max(known, key=lambda w: known[w])
+    out.append(
+        f"- rcov branch overhead, median over workloads: {100 * (med - 1):+.1f}% "
+        f"(target ≤ +3%: {'met' if med <= 1.03 else 'missed'})"
+    )
+    out.append(
+        f"- worst workload: {worst} {100 * (known[worst] - 1):+.1f}% "
+        f"(target ≤ +10% everywhere: {'met' if known[worst] <= 1.10 else 'missed'})"
+    )
+    for mode in ("line", "branch"):
+        slower = []
+        for w in res.workloads:
+            mine, theirs = res.seconds(w, f"rcov-{mode}"), res.seconds(w, f"slipcover-{mode}")
+            if mine is not None and theirs is not None and mine >= theirs:
+                slower.append(f"{w} ({mine / theirs:.2f}x)")
+        verdict = "faster everywhere" if not slower else "not faster on " + ", ".join(slower)
+        out.append(f"- rcov {mode} vs SlipCover {mode}: {verdict}")
+    vs_cov = [
+        f"{w} {fmt(res.seconds(w, 'rcov-branch') / c if (c := res.seconds(w, 'coverage-branch')) and res.seconds(w, 'rcov-branch') else None, '.2f')}"
+        for w in res.workloads
+    ]
+    out.append("- rcov branch time / coverage.py branch time: " + ", ".join(vs_cov))
+    return out + [""]
+
+
+def rewriter_section(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    return ["## Rewriter speed", "", *json.loads(path.read_text())["markdown"], ""]
+
+
+def write_outputs(
+    all_results: list[Results], out: Path, *, reps: int, quick: bool, elapsed: float
+) -> None:
+    date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    lines = [
+        "# rcov overhead benchmark",
+        "",
+        (
+            f"Taken {date} by `bash benches/run.sh{' --quick' if quick else ''}`"
+            f" ({reps} repetition{'s' if reps != 1 else ''}, round-robin over tools; "
+            f"{elapsed / 60:.0f} min in all)."
+        ),
+        (
+            f"Machine: {os.cpu_count()} CPUs, {cpu_model()}, {platform.system()} "
+            f"{platform.release()}; shared with other work while it ran, so single numbers "
+            "carry a few % of noise."
+        ),
+        "Tools: coverage.py 7.17.3, SlipCover 1.1.0, rcov from this checkout (release build).",
+        "Every tool is given the workload's own source with `--source` (and the same `--omit`).",
+        "",
+    ]
+    if quick:
+        lines += ["**Quick mode: small sizes, for checking the harness only.**", ""]
+    for res in all_results:
+        lines += python_section(res)
+    lines += rewriter_section(out / "rewriter.json")
+    (out / "RESULTS.md").write_text("\n".join(lines))
+    plot(all_results, out / "overhead.png")
+
+
+def plot(all_results: list[Results], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(all_results), 1, figsize=(14, 5 * len(all_results)), squeeze=False)
+    for ax, res in zip(axes[:, 0], all_results):
+        measured = [t for t in res.tools if t != "none"]
+        width = 0.8 / max(1, len(measured))
+        for i, tool in enumerate(measured):
+            xs = [j + (i - (len(measured) - 1) / 2) * width for j in range(len(res.workloads))]
+            ys = [(res.ratio(w, tool) or float("nan")) for w in res.workloads]
+            ax.bar(xs, ys, width, label=SHORT.get(tool, tool))
+        ax.axhline(1.0, color="black", linewidth=0.8)
+        ax.axhline(1.1, color="grey", linewidth=0.6, linestyle="--")
+        ax.set_yscale("log")
+        ax.set_ylabel("time / time without coverage (log)")
+        ax.set_xticks(range(len(res.workloads)), res.workloads, rotation=30, ha="right")
+        ax.set_title(f"Coverage overhead per workload, Python {res.version} (dashed: +10%)")
+        ax.legend(ncol=4, fontsize=8)
+        ax.grid(axis="y", which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)

@@ -1,0 +1,108 @@
+"""Overhead benchmark driver: every workload under every tool, round-robin.
+
+    python benches/run.py --pythons PY312,PY313 [--reps N] [--quick] [--only a,b]
+
+(`bash benches/run.sh` makes the virtualenvs and calls this.) For each
+interpreter, each repetition runs every workload under every tool in turn, so
+slow drifts of a shared machine spread over all tools instead of favouring
+one. Medians of wall time and of peak RSS are written to benches/RESULTS.md
+and benches/overhead.png, and the raw samples to benches/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from measure import Sample, run_once, tail
+from report import Results, write_outputs
+from tools import TOOLS, Tool
+from workloads import Workload, all_workloads, clean_env
+
+HERE = Path(__file__).resolve().parent
+
+
+def python_version(python: str) -> str:
+    out = subprocess.run(
+        [python, "-c", "import sys; print(sys.version.split()[0])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip()
+
+
+def measure(python: str, workload: Workload, tool: Tool, scratch: Path, verbose: bool) -> Sample:
+    data = scratch / f"{tool.name}.data"
+    argv = tool.command(python, workload.program, workload.source, workload.omit, str(data))
+    env = clean_env({**workload.env, **tool.env})
+    log = scratch / "out.log"
+    if workload.cache == "warm":
+        run_once(argv, workload.cwd, env, log)
+    workload.prepare_run(python)
+    sample = run_once(argv, workload.cwd, env, log)
+    data.unlink(missing_ok=True)
+    if sample.status != 0:
+        print(f"  FAILED ({sample.status}): {' '.join(argv)}\n{tail(log)}", file=sys.stderr)
+    elif verbose:
+        print(f"  {workload.name:16} {tool.name:17} {sample.seconds:8.3f}s", file=sys.stderr)
+    return sample
+
+
+def run_python(
+    python: str, reps: int, quick: bool, only: set[str] | None, tools: list[Tool], verbose: bool
+) -> Results:
+    version = python_version(python)
+    workloads = all_workloads(quick, python, only)
+    results = Results(version, [w.name for w in workloads], [t.name for t in tools])
+    with tempfile.TemporaryDirectory(prefix="rcov-bench-") as tmp:
+        scratch = Path(tmp)
+        for rep in range(reps):
+            print(f"== Python {version}: repetition {rep + 1} of {reps}", file=sys.stderr)
+            for workload in workloads:
+                for tool in tools:
+                    results.add(
+                        workload.name, tool.name, measure(python, workload, tool, scratch, verbose)
+                    )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pythons", required=True, help="comma-separated interpreters")
+    parser.add_argument("--reps", type=int, default=5, help="repetitions (default 5)")
+    parser.add_argument("--quick", action="store_true", help="small sizes, 1 repetition")
+    parser.add_argument(
+        "--only", help="comma-separated workload names or kinds (cpu, tests, import)"
+    )
+    parser.add_argument("--tools", help="comma-separated tool names (default: all)")
+    parser.add_argument(
+        "--out", default=str(HERE), help="directory for RESULTS.md and overhead.png"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every sample")
+    args = parser.parse_args()
+
+    reps = 1 if args.quick and args.reps == 5 else args.reps
+    only = set(args.only.split(",")) if args.only else None
+    tools = [t for t in TOOLS if not args.tools or t.name in args.tools.split(",")]
+    started = time.time()
+    all_results = [
+        run_python(py, reps, args.quick, only, tools, args.verbose)
+        for py in args.pythons.split(",")
+    ]
+    elapsed = time.time() - started
+    out = Path(args.out)
+    write_outputs(all_results, out, reps=reps, quick=args.quick, elapsed=elapsed)
+    (out / "results.json").write_text(json.dumps([r.to_json() for r in all_results], indent=1))
+    print(
+        f"wrote {out / 'RESULTS.md'} and {out / 'overhead.png'} in {elapsed:.0f} s", file=sys.stderr
+    )
+
+
+if __name__ == "__main__":
+    main()
