@@ -17,9 +17,9 @@
 
 use std::collections::BTreeSet;
 
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyCode, PyDict, PyList, PyTuple};
-use pyo3::{intern, IntoPyObjectExt};
 use rcov_instrument::{Options, PROBE_BASE};
 
 use crate::error::RcovError;
@@ -175,9 +175,7 @@ impl<'py> Walk<'_, 'py> {
         if let Some(new_consts) = new_consts {
             kwargs.set_item(intern!(py, "co_consts"), PyTuple::new(py, new_consts)?)?;
         }
-        let new_code = code
-            .call_method(intern!(py, "replace"), (), Some(&kwargs))?
-            .into_bound_py_any(py)?;
+        let new_code = code.call_method(intern!(py, "replace"), (), Some(&kwargs))?;
         self.code_objects[slot] = new_code.clone();
         Ok(new_code)
     }
