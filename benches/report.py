@@ -44,6 +44,10 @@ class Results:
         good = self.ok(workload, tool)
         return statistics.median(s.seconds for s in good) if good else None
 
+    def wall(self, workload: str, tool: str) -> float | None:
+        good = self.ok(workload, tool)
+        return statistics.median(s.wall for s in good) if good else None
+
     def rss_mib(self, workload: str, tool: str) -> float | None:
         good = self.ok(workload, tool)
         return statistics.median(s.max_rss_kib for s in good) / 1024 if good else None
@@ -68,6 +72,7 @@ class Results:
                     "workload": w,
                     "tool": t,
                     "seconds": s.seconds,
+                    "wall": s.wall,
                     "max_rss_kib": s.max_rss_kib,
                     "status": s.status,
                 }
@@ -100,15 +105,20 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
 def python_section(res: Results) -> list[str]:
     measured = [t for t in res.tools if t != "none"]
     out = [f"## Python {res.version}", ""]
-    out += ["Median wall time, seconds:", ""]
+    out += ["Median CPU time (user + system) of the measured process, seconds:", ""]
     out += table(
         ["workload", *(LABELS[t] for t in res.tools)],
         [[w, *(fmt(res.seconds(w, t), ".3f") for t in res.tools)] for w in res.workloads],
     )
-    out += ["Overhead: median time / median time without coverage (1.00 = none):", ""]
+    out += ["Overhead: median CPU time / median CPU time without coverage (1.00 = none):", ""]
     rows = [[w, *(fmt(res.ratio(w, t), ".2f") for t in measured)] for w in res.workloads]
     rows.append(["**median over workloads**", *(fmt(res.median_ratio(t), ".2f") for t in measured)])
     out += table(["workload", *(LABELS[t] for t in measured)], rows)
+    out += ["Median wall time, seconds (machine shared, so noisier than CPU time):", ""]
+    out += table(
+        ["workload", *(LABELS[t] for t in res.tools)],
+        [[w, *(fmt(res.wall(w, t), ".2f") for t in res.tools)] for w in res.workloads],
+    )
     out += ["Peak RSS, median MiB (and ratio to no coverage):", ""]
     rss_rows = []
     for w in res.workloads:
@@ -166,14 +176,22 @@ def rewriter_section(path: Path) -> list[str]:
 
 
 def write_outputs(
-    all_results: list[Results], out: Path, *, reps: int, quick: bool, elapsed: float
+    all_results: list[Results],
+    out: Path,
+    *,
+    reps: int,
+    quick: bool,
+    scale: float,
+    elapsed: float,
 ) -> None:
     date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [
         "# rcov overhead benchmark",
         "",
         (
-            f"Taken {date} by `bash benches/run.sh{' --quick' if quick else ''}`"
+            f"Taken {date} by `bash benches/run.sh{' --quick' if quick else ''}"
+            f"{f' --reps {reps}' if not quick and reps != 5 else ''}"
+            f"{f' --scale {scale:g}' if scale != 1.0 else ''}`"
             f" ({reps} repetition{'s' if reps != 1 else ''}, round-robin over tools; "
             f"{elapsed / 60:.0f} min in all)."
         ),
@@ -186,6 +204,11 @@ def write_outputs(
         "Every tool is given the workload's own source with `--source` (and the same `--omit`).",
         "",
     ]
+    if scale != 1.0 and not quick:
+        lines += [
+            f"CPU programs run at {scale:g} times their default size (`--scale {scale:g}`).",
+            "",
+        ]
     if quick:
         lines += ["**Quick mode: small sizes, for checking the harness only.**", ""]
     for res in all_results:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -37,12 +38,15 @@ def python_version(python: str) -> str:
     return out.stdout.strip()
 
 
-def measure(python: str, workload: Workload, tool: Tool, scratch: Path, verbose: bool) -> Sample:
+def measure(
+    python: str, workload: Workload, tool: Tool, scratch: Path, verbose: bool, primed: bool
+) -> Sample:
+    """One timed run; a warm workload not `primed` by the run just before gets an untimed one."""
     data = scratch / f"{tool.name}.data"
     argv = tool.command(python, workload.program, workload.source, workload.omit, str(data))
     env = clean_env({**workload.env, **tool.env})
     log = scratch / "out.log"
-    if workload.cache == "warm":
+    if workload.cache == "warm" and not primed:
         run_once(argv, workload.cwd, env, log)
     workload.prepare_run(python)
     sample = run_once(argv, workload.cwd, env, log)
@@ -50,25 +54,51 @@ def measure(python: str, workload: Workload, tool: Tool, scratch: Path, verbose:
     if sample.status != 0:
         print(f"  FAILED ({sample.status}): {' '.join(argv)}\n{tail(log)}", file=sys.stderr)
     elif verbose:
-        print(f"  {workload.name:16} {tool.name:17} {sample.seconds:8.3f}s", file=sys.stderr)
+        print(
+            f"  {workload.name:16} {tool.name:17} {sample.seconds:8.3f}s cpu"
+            f" {sample.wall:8.3f}s wall",
+            file=sys.stderr,
+        )
     return sample
 
 
+def groups(workloads: list[Workload]) -> list[list[Workload]]:
+    """Workloads run back to back per tool: the cold and warm import, else one each."""
+    out: list[list[Workload]] = []
+    for w in workloads:
+        if out and w.kind == "import" and out[-1][-1].kind == "import":
+            out[-1].append(w)
+        else:
+            out.append([w])
+    return out
+
+
 def run_python(
-    python: str, reps: int, quick: bool, only: set[str] | None, tools: list[Tool], verbose: bool
+    python: str,
+    reps: int,
+    quick: bool,
+    scale: float,
+    only: set[str] | None,
+    tools: list[Tool],
+    verbose: bool,
 ) -> Results:
     version = python_version(python)
-    workloads = all_workloads(quick, python, only)
+    workloads = all_workloads(quick, scale, python, only)
     results = Results(version, [w.name for w in workloads], [t.name for t in tools])
     with tempfile.TemporaryDirectory(prefix="rcov-bench-") as tmp:
         scratch = Path(tmp)
         for rep in range(reps):
             print(f"== Python {version}: repetition {rep + 1} of {reps}", file=sys.stderr)
-            for workload in workloads:
+            for group in groups(workloads):
                 for tool in tools:
-                    results.add(
-                        workload.name, tool.name, measure(python, workload, tool, scratch, verbose)
-                    )
+                    # A cold import run leaves the caches warm for the same tool,
+                    # so the warm run right after it needs no priming run.
+                    previous = ""
+                    for workload in group:
+                        primed = previous == "cold"
+                        sample = measure(python, workload, tool, scratch, verbose, primed)
+                        results.add(workload.name, tool.name, sample)
+                        previous = workload.cache
     return results
 
 
@@ -79,6 +109,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, 1 repetition")
     parser.add_argument(
         "--only", help="comma-separated workload names or kinds (cpu, tests, import)"
+    )
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiply the CPU programs' sizes (default 1)"
     )
     parser.add_argument("--tools", help="comma-separated tool names (default: all)")
     parser.add_argument(
@@ -92,12 +125,13 @@ def main() -> None:
     tools = [t for t in TOOLS if not args.tools or t.name in args.tools.split(",")]
     started = time.time()
     all_results = [
-        run_python(py, reps, args.quick, only, tools, args.verbose)
-        for py in args.pythons.split(",")
+        run_python(py, reps, args.quick, args.scale, only, tools, args.verbose)
+        for py in (os.path.abspath(p) for p in args.pythons.split(","))
     ]
     elapsed = time.time() - started
     out = Path(args.out)
-    write_outputs(all_results, out, reps=reps, quick=args.quick, elapsed=elapsed)
+    out.mkdir(parents=True, exist_ok=True)
+    write_outputs(all_results, out, reps=reps, quick=args.quick, scale=args.scale, elapsed=elapsed)
     (out / "results.json").write_text(json.dumps([r.to_json() for r in all_results], indent=1))
     print(
         f"wrote {out / 'RESULTS.md'} and {out / 'overhead.png'} in {elapsed:.0f} s", file=sys.stderr

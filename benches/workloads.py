@@ -50,7 +50,7 @@ CPU_SIZES: dict[str, tuple[int, int]] = {
     "richards": (6, 1),
     "nbody": (70_000, 8_000),
     "raytrace": (140, 40),
-    "fannkuch": (9, 7),
+    "fannkuch": (5, 1),
     "spectral_norm": (180, 50),
     "sudoku": (150, 15),
     "chaos": (350_000, 40_000),
@@ -91,11 +91,11 @@ def unpack(requirement: str, python: str) -> Path:
     return target
 
 
-def cpu_workloads(quick: bool) -> list[Workload]:
+def cpu_workloads(quick: bool, scale: float) -> list[Workload]:
     out = []
     for name, sizes in CPU_SIZES.items():
         directory = HERE / "workloads" / name
-        size = sizes[1] if quick else sizes[0]
+        size = sizes[1] if quick else max(sizes[1], round(sizes[0] * scale))
         program = Program(args=[str(size)], script=str(directory / f"{name}.py"))
         out.append(Workload(name, "cpu", program, directory, [str(directory)]))
     return out
@@ -142,8 +142,12 @@ def import_workloads(quick: bool, python: str) -> list[Workload]:
     return out
 
 
-def all_workloads(quick: bool, python: str, only: set[str] | None) -> list[Workload]:
-    found = cpu_workloads(quick) + test_workloads(quick, python) + import_workloads(quick, python)
+def all_workloads(quick: bool, scale: float, python: str, only: set[str] | None) -> list[Workload]:
+    found = (
+        cpu_workloads(quick, scale)
+        + test_workloads(quick, python)
+        + import_workloads(quick, python)
+    )
     if only:
         found = [w for w in found if w.name in only or w.kind in only]
     return found

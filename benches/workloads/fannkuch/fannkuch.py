@@ -46,11 +46,13 @@ def fannkuch(n: int) -> tuple[int, int]:
             return checksum, max_flips
 
 
-def main(n: int) -> int:
-    checksum, max_flips = fannkuch(n)
-    print(f"fannkuch({n}): checksum {checksum}, max flips {max_flips}")
+def main(rounds: int, n: int = 8) -> int:
+    checksum = max_flips = 0
+    for _ in range(rounds):
+        checksum, max_flips = fannkuch(n)
+    print(f"fannkuch({n}) x {rounds}: checksum {checksum}, max flips {max_flips}")
     return max_flips
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 9)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
