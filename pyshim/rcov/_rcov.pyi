@@ -5,6 +5,9 @@ from types import CodeType
 __version__: str
 PROBE_BASE: int
 
+class DataError(Exception):
+    """A data file could not be read, written or combined; the message names it."""
+
 class InstrumentError(Exception):
     """A file could not be instrumented; the message names the reason."""
 
@@ -95,3 +98,47 @@ def rewrite(
     """The rewritten text, the origin of each rewritten line (an original line,
     or PROBE_BASE + k for probe k) and the probe table ((branch line, taken)
     per probe). Raises InstrumentError."""
+
+class CoverageData:
+    """A coverage data set (coverage.py's data file, schema 7): executed lines
+    (line mode) or arcs (branch mode) per measured file, never both. A file
+    can be measured with no data (a source file never imported)."""
+
+    def __init__(self, *, has_arcs: bool | None = None) -> None:
+        """An empty data set; `has_arcs` None until lines or arcs are added."""
+    @staticmethod
+    def read(path: str) -> CoverageData:
+        """Read a data file written by rcov or coverage.py (the data of all
+        its contexts as one). Raises DataError naming the file when it is
+        missing, unreadable, not a coverage data file or of another schema."""
+    def write(self, path: str, meta: list[tuple[str, str]]) -> None:
+        """Write the data file atomically (a temporary file beside it,
+        fsynced, renamed over it): a reader, or a process killed while
+        saving, sees the old file or the new one, never a mix. `meta` rows are
+        added to the `meta` table (`has_arcs` is written from the data).
+        Raises DataError."""
+    @property
+    def has_arcs(self) -> bool | None: ...
+    def measured_files(self) -> list[str]: ...
+    def lines(self, path: str) -> list[int] | None:
+        """Executed lines, sorted (from the arcs in branch mode); None if the
+        file was not measured."""
+    def arcs(self, path: str) -> list[tuple[int, int]] | None:
+        """Executed arcs, sorted (empty in line mode); None if not measured."""
+    def add_lines(self, path: str, lines: list[int]) -> None:
+        """Raises DataError if the data set holds arcs."""
+    def add_arcs(self, path: str, arcs: list[tuple[int, int]]) -> None:
+        """Raises DataError if the data set holds lines."""
+    def touch(self, path: str) -> None:
+        """Record `path` as measured, with no data if it has none."""
+    def update(
+        self,
+        other: CoverageData,
+        *,
+        path_map: dict[str, str] | None = None,
+        names: tuple[str, str] = ("", ""),
+    ) -> None:
+        """Add `other`'s data, its paths renamed by `path_map` (others keep
+        their names). Raises DataError, naming the data sets by `names`
+        (this one's, other's), when one holds lines and the other arcs."""
+    def __len__(self) -> int: ...

@@ -27,10 +27,19 @@ from .runner import Program, exit_like_python_after_sigint, run_program
 __all__ = ["main", "run_main", "split_command_line"]
 
 # rcov options that take a value (the value may also be given as --opt=value).
-_VALUE_OPTIONS = {"--source", "--include", "--omit", "--json", "--report-file", "--precision"}
+_VALUE_OPTIONS = {
+    "--source",
+    "--include",
+    "--omit",
+    "--json",
+    "--report-file",
+    "--precision",
+    "--data-file",
+    "--rcfile",
+}
 
-# Subcommands of later issues: they say so instead of pretending.
-_NOT_YET = ("report", "combine", "json", "xml", "lcov", "html", "erase")
+# The commands that work on data files (see commands.py).
+_DATA_COMMANDS = ("report", "combine", "json", "xml", "lcov", "html", "erase")
 
 
 class UsageError(Exception):
@@ -107,12 +116,29 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--precision",
         type=_precision,
-        default=0,
+        default=None,
         metavar="N",
         help="digits after the decimal point in percentages (default 0)",
     )
     parser.add_argument(
         "--skip-covered", action="store_true", help="leave fully covered files out of the table"
+    )
+    parser.add_argument(
+        "--data-file",
+        metavar="FILE",
+        help="write the measured data to FILE (default .coverage, or [run] data_file)",
+    )
+    parser.add_argument(
+        "-p",
+        "--parallel-mode",
+        action="store_true",
+        help="write the data to a file of its own, .coverage.<host>.pid<pid>.X<random>x",
+    )
+    parser.add_argument(
+        "-a", "--append", action="store_true", help="add the data to the existing data file"
+    )
+    parser.add_argument(
+        "--rcfile", metavar="FILE", help="the configuration file (default: searched for)"
     )
     parser.add_argument("--version", action="version", version=f"rcov {_version()}")
     return parser
@@ -134,16 +160,34 @@ def parse_run_args(argv: Sequence[str], prog: str) -> tuple[RunOptions, Program]
     ns = parser.parse_args(option_args)
     if program is None:
         parser.error("nothing to run: give a script or -m module")
+    from .rcfile import ConfigError, read_settings
+
+    try:
+        settings = read_settings(ns.rcfile)
+    except ConfigError as exc:
+        sys.stderr.write(f"rcov: {exc}\n")
+        sys.exit(1)
+    parallel = ns.parallel_mode or settings.parallel
+    if ns.append and parallel:
+        sys.stderr.write("rcov: Can't append to data files in parallel mode.\n")
+        sys.exit(1)
+    # Command-line options win over the configuration file.
     options = RunOptions(
-        branch=ns.branch,
-        source=list(ns.source),
-        include=list(ns.include),
-        omit=list(ns.omit),
+        branch=ns.branch or settings.branch,
+        source=list(ns.source) or [*settings.source, *settings.source_pkgs],
+        include=list(ns.include) or settings.run_include,
+        omit=list(ns.omit) or settings.run_omit,
         json_file=None if ns.json is None else os.path.abspath(ns.json),
         report=not ns.no_report,
         report_file=None if ns.report_file is None else os.path.abspath(ns.report_file),
-        precision=ns.precision,
-        skip_covered=ns.skip_covered,
+        precision=settings.precision if ns.precision is None else ns.precision,
+        skip_covered=ns.skip_covered or settings.skip_covered,
+        exclude=settings.exclude,
+        partial=settings.partial,
+        data_file=os.path.abspath(ns.data_file or settings.data_file),
+        parallel=parallel,
+        append=ns.append,
+        relative_files=settings.relative_files,
     )
     return options, program
 
@@ -190,7 +234,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         out.write(
             "\nCommands:\n"
             "  run      run a Python program and measure its coverage\n"
-            "\n'rcov run --help' lists the options.\n"
+            "  combine  combine the data files of several processes into one\n"
+            "  erase    delete the data files\n"
+            "  report   print the coverage table\n"
+            "  json     write a JSON report (coverage.py's layout)\n"
+            "  xml      write a Cobertura XML report\n"
+            "  lcov     write an LCOV report\n"
+            "  html     write an HTML report\n"
+            "\n'rcov COMMAND --help' lists a command's options.\n"
         )
         sys.exit(0 if args else 2)
     command, rest = args[0], args[1:]
@@ -199,8 +250,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(0)
     if command == "run":
         run_main(rest, prog="rcov run")
-    if command in _NOT_YET:
-        sys.stderr.write(f"rcov: '{command}' is not implemented yet\n")
-        sys.exit(2)
+    if command in _DATA_COMMANDS:
+        from .commands import run_command
+
+        sys.exit(run_command(command, rest))
     sys.stderr.write(f"{usage}rcov: error: unknown command {command!r}\n")
     sys.exit(2)

@@ -7,7 +7,7 @@ patterns are regular expressions matched against source lines by `_rcov`.
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_EXCLUDE", "DEFAULT_PARTIAL", "DEFAULT_PARTIAL_ALWAYS", "RunOptions"]
+__all__ = ["DEFAULT_EXCLUDE", "DEFAULT_PARTIAL", "DEFAULT_PARTIAL_ALWAYS", "RunOptions", "Settings"]
 
 # Lines (and the blocks they start) that are not measured at all.
 DEFAULT_EXCLUDE: list[str] = [
@@ -49,6 +49,10 @@ class RunOptions:
         skip_covered: bool = False,
         exclude: list[str] | None = None,
         partial: list[str] | None = None,
+        data_file: str | None = None,
+        parallel: bool = False,
+        append: bool = False,
+        relative_files: bool = False,
     ) -> None:
         self.branch = branch
         self.source = list(source or [])
@@ -64,6 +68,72 @@ class RunOptions:
         self.partial = list(
             [*DEFAULT_PARTIAL, *DEFAULT_PARTIAL_ALWAYS] if partial is None else partial
         )
+        # The data file to write (an absolute path), or None to write none.
+        self.data_file = data_file
+        self.parallel = parallel
+        self.append = append
+        self.relative_files = relative_files
 
     def __repr__(self) -> str:
         return f"RunOptions({vars(self)!r})"
+
+
+class Settings:
+    """Every setting a configuration file can give, with coverage.py's defaults.
+
+    `rcfile.read_settings` fills it from the configuration file in effect; the
+    command line then overrides what it was given. Attribute names follow
+    coverage.py's `CoverageConfig`.
+    """
+
+    def __init__(self) -> None:
+        self.config_file: str | None = None
+        # [run]
+        self.branch = False
+        self.source: list[str] = []
+        self.source_pkgs: list[str] = []
+        self.run_include: list[str] = []
+        self.run_omit: list[str] = []
+        self.parallel = False
+        self.data_file = ".coverage"
+        self.relative_files = False
+        # [paths]: local root -> [local root, other roots...]
+        self.paths: dict[str, list[str]] = {}
+        # [report]
+        self.exclude_lines: list[str] = list(DEFAULT_EXCLUDE)
+        self.exclude_also: list[str] = []
+        self.partial_branches: list[str] = list(DEFAULT_PARTIAL)
+        self.partial_branches_always: list[str] = list(DEFAULT_PARTIAL_ALWAYS)
+        self.partial_also: list[str] = []
+        self.fail_under = 0.0
+        self.precision = 0
+        self.show_missing = False
+        self.skip_covered = False
+        self.skip_empty = False
+        self.sort: str | None = None
+        self.format: str | None = None
+        self.report_include: list[str] = []
+        self.report_omit: list[str] = []
+        # [html], [xml], [json], [lcov]
+        self.html_dir = "htmlcov"
+        self.html_title = "Coverage report"
+        self.html_skip_covered: bool | None = None
+        self.html_skip_empty: bool | None = None
+        self.xml_output = "coverage.xml"
+        self.xml_package_depth = 99
+        self.json_output = "coverage.json"
+        self.json_pretty_print = False
+        self.lcov_output = "coverage.lcov"
+
+    @property
+    def exclude(self) -> list[str]:
+        """The exclusion regexes in effect (coverage.py adds exclude_also)."""
+        return [*self.exclude_lines, *self.exclude_also]
+
+    @property
+    def partial(self) -> list[str]:
+        """The partial-branch regexes in effect, "always" ones included."""
+        return [*self.partial_branches, *self.partial_also, *self.partial_branches_always]
+
+    def __repr__(self) -> str:
+        return f"Settings({vars(self)!r})"

@@ -19,7 +19,7 @@ line, so only partial branches between lines that both ran are listed, as
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .summary import FileReport, Numbers, display_covered, human_key
 
@@ -29,7 +29,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TextIO
 
-__all__ = ["format_missing", "write_report"]
+__all__ = ["ReportError", "format_missing", "write_report"]
 
 
 def _line_ranges(statements: Iterable[int], lines: Iterable[int]) -> list[tuple[int, int]]:
@@ -80,6 +80,22 @@ def _printable(name: str) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in name)
 
 
+class ReportError(ValueError):
+    """A report option has a value coverage.py would refuse (bad sort, format)."""
+
+
+_MARKDOWN_ESCAPES = str.maketrans({char: f"\\{char}" for char in "!\"#$%&'()*+:;<=>?@[\\]^_`{|}~"})
+
+
+def _escape_markdown(text: str) -> str:
+    """Backslash every character that means something in a markdown table."""
+    return text.translate(_MARKDOWN_ESCAPES)
+
+
+def _plural(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
 def write_report(
     files: Sequence[FileReport],
     out: TextIO,
@@ -88,8 +104,18 @@ def write_report(
     precision: int = 0,
     show_missing: bool = True,
     skip_covered: bool = False,
+    skip_empty: bool = False,
+    sort: str | None = None,
+    output_format: str = "text",
 ) -> float:
-    """Write the table for `files` to `out`; return the total percentage covered."""
+    """Write the table for `files` to `out`; return the total percentage covered.
+
+    `sort` is a column name (name, stmts, miss, branch, brpart, cover), with
+    `-` in front for descending order; `output_format` is text, markdown or
+    total (just the total percentage). Raises ReportError for other values.
+    """
+    if output_format not in ("text", "markdown", "total"):
+        raise ReportError(f"Unknown report format choice: {output_format!r}")
     header = ["Name", "Stmts", "Miss"]
     if branch:
         header += ["Branch", "BrPart"]
@@ -98,18 +124,25 @@ def write_report(
         header += ["Missing"]
 
     total = Numbers()
-    rows: list[list[str]] = []
-    skipped = 0
+    # Each row: the cells as shown, then the total percentage (for sorting).
+    rows: list[tuple[list[str], list[int | float]]] = []
+    skipped = empty = 0
     for report in files:
         nums = report.numbers
         total = total + nums
         if skip_covered and nums.n_missing == 0 and nums.n_partial_branches == 0:
             skipped += 1
             continue
+        if skip_empty and nums.n_statements == 0:
+            empty += 1
+            continue
         row = [_printable(report.name), str(nums.n_statements), str(nums.n_missing)]
+        keys: list[int | float] = [nums.n_statements, nums.n_missing]
         if branch:
             row += [str(nums.n_branches), str(nums.n_partial_branches)]
+            keys += [nums.n_branches, nums.n_partial_branches]
         row += [display_covered(nums.pc_covered, precision)]
+        keys += [nums.pc_covered]
         if show_missing:
             result = report.result
             row += [
@@ -119,8 +152,25 @@ def write_report(
                     result.missing_branches if branch else None,
                 )
             ]
-        rows.append(row)
-    rows.sort(key=lambda row: human_key(row[0]))
+        rows.append((row, keys))
+
+    if output_format == "total":
+        out.write(display_covered(total.pc_covered, precision) + "\n")
+        return total.pc_covered
+
+    columns = {"name": None, "stmts": 0, "miss": 1, "cover": -1}
+    if branch:
+        columns.update(branch=2, brpart=3)
+    option = (sort or "name").lower()
+    reverse = option.startswith("-")
+    option = option.lstrip("+-")
+    if option not in columns:
+        raise ReportError(f"Invalid sorting option: {sort!r}")
+    index = columns[option]
+    if index is None:
+        rows.sort(key=lambda row: human_key(row[0][0]), reverse=reverse)
+    else:
+        rows.sort(key=lambda row: (row[1][index], row[0][0]), reverse=reverse)
 
     total_row = ["TOTAL", str(total.n_statements), str(total.n_missing)]
     if branch:
@@ -129,6 +179,28 @@ def write_report(
     if show_missing:
         total_row += [""]
 
+    end_lines = []
+    if skip_covered and skipped:
+        end_lines += ["", f"{_plural(skipped, 'file')} skipped due to complete coverage."]
+    if skip_empty and empty:
+        end_lines += ["", f"{_plural(empty, 'empty file')} skipped."]
+
+    def write(line: str) -> None:
+        out.write(line.rstrip() + "\n")
+
+    table = [row for row, _ in rows]
+    if output_format == "markdown":
+        _markdown(header, table, total_row, write)
+    else:
+        _text(header, table, total_row, write)
+    for line in end_lines:
+        write(line)
+    return total.pc_covered
+
+
+def _text(
+    header: list[str], rows: list[list[str]], total_row: list[str], write: Callable[[str], None]
+) -> None:
     cover = header.index("Cover")
     name_len = max([len(row[0]) for row in rows] + [5]) + 1
     n = max(len(total_row[cover]) + 2, len(" Cover")) + 1
@@ -153,9 +225,6 @@ def write_report(
             return f"   {value:9}"
         return f"{value:>{widths[item]}}"
 
-    def write(line: str) -> None:
-        out.write(line.rstrip() + "\n")
-
     header_line = "".join(head(item) for item in header)
     rule = "-" * len(header_line)
     write(header_line)
@@ -165,7 +234,61 @@ def write_report(
     if rows:
         write(rule)
     write("".join(cell(item, value) for item, value in zip(header, total_row)))
-    if skip_covered and skipped:
-        write("")
-        write(f"{skipped} file{'' if skipped == 1 else 's'} skipped due to complete coverage.")
-    return total.pc_covered
+
+
+def _markdown(
+    header: list[str], rows: list[list[str]], total_row: list[str], write: Callable[[str], None]
+) -> None:
+    """coverage.py's `--format=markdown` table, cell for cell."""
+    name_len = max((len(_escape_markdown(row[0])) for row in rows), default=0)
+    name_len = max(name_len, len("**TOTAL**")) + 1
+    n = max(len(total_row[header.index("Cover")]) + 6, len(" Cover "))
+
+    def head(item: str) -> str:
+        if item == "Name":
+            return f"| {item:{name_len}}|"
+        if item == "Cover":
+            return f"{item:>{n}} |"
+        if item == "Missing":
+            return f"{item:>10} |"
+        return f"{item:>9} |"
+
+    header_items = [head(item) for item in header]
+    write("".join(header_items))
+    write(
+        "|"
+        + " ".join(
+            ["- |".rjust(len(header_items[0]) - 1, "-")]
+            + ["-: |".rjust(len(item) - 1, "-") for item in header_items[1:]]
+        )
+    )
+
+    def cell(item: str, value: str) -> str:
+        value = _escape_markdown(value)
+        if item == "Name":
+            return f"| {value:{name_len}}|"
+        if item == "Cover":
+            return f"{value:>{n - 1}}% |"
+        if item == "Missing":
+            return f"{value:>10} |"
+        return f"{value:>9} |"
+
+    for row in rows:
+        write("".join(cell(item, value) for item, value in zip(header, row)))
+
+    def total_cell(item: str, value: str) -> str:
+        if value == "":
+            insert = value
+        elif item == "Cover":
+            insert = f" **{value}%**"
+        else:
+            insert = f" **{value}**"
+        if item == "Name":
+            return f"|{insert:{name_len}} |"
+        if item == "Cover":
+            return f"{insert:>{n}} |"
+        if item == "Missing":
+            return f"{insert:>10} |"
+        return f"{insert:>9} |"
+
+    write("".join(total_cell(item, value) for item, value in zip(header, total_row)))

@@ -3,8 +3,8 @@
 A `Session` holds the source filter, the collector and the import hook;
 `start` starts monitoring and puts the hook first on `sys.meta_path`;
 `finish` stops, turns the hits of every measured file (plus the
-never-imported files of `--source`) into `_rcov.FileResult`s and writes the
-reports. `finish` is what the command line
+never-imported files of `--source`) into a `_rcov.CoverageData`, saves it
+to the data file and writes the reports from it. `finish` is what the command line
 runs at exit: it must never raise nor change the program's exit status, so
 every failure becomes an `rcov: ...` line on stderr.
 """
@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
 from types import CodeType
 
 from . import _rcov
 from .config import RunOptions
+from .datafiles import parallel_filename, run_meta
 from .filters import SourceFilter, canonical_path, split_option_list
-from .importer import MeasuringFinder, compile_measured, install, read_source, uninstall
+from .importer import MeasuringFinder, compile_measured, install, uninstall
 from .report import write_report
 from .summary import FileReport, relative_name
 
@@ -84,49 +84,65 @@ class Session:
             uninstall(self.finder)
             self.collector.stop()
 
-    def results(self) -> list[FileReport]:
-        """Each measured or never-imported file's results, sorted by path."""
-        branch = self.options.branch
-        hits: dict[str, tuple[set[int], set[tuple[int, int]], str]] = {}
+    def data(self) -> _rcov.CoverageData:
+        """What was measured: every measured or never-imported file's lines
+        (or arcs), under its absolute path (relative to the start directory
+        with `relative_files`)."""
+        data = _rcov.CoverageData(has_arcs=self.options.branch)
+        cwd = self.filter.cwd
+        relative = self.options.relative_files
 
-        def add(path: str, lines: Iterable[int], arcs: Iterable[tuple[int, int]] | None) -> None:
+        def key(path: str) -> str:
             # A relative file name (from a relative sys.path entry) is relative
             # to where the program started, even if it changed directory since.
-            path = os.path.join(self.filter.cwd, path)
-            key = canonical_path(path)
-            entry = hits.setdefault(key, (set(), set(), path))
-            entry[0].update(lines)
-            if arcs is not None:
-                entry[1].update(arcs)
+            path = canonical_path(os.path.join(cwd, path))
+            return relative_name(path, cwd) if relative else path
 
         for path, (lines, arcs) in self.collector.executed().items():
-            add(path, lines, arcs)
+            if arcs is not None:
+                data.add_arcs(key(path), arcs)
+            else:
+                data.add_lines(key(path), lines)
         for path in self.collector.measured_files():
-            add(path, (), None)
+            data.touch(key(path))
         for pkg in self.filter.unseen_packages():
             _say(f"module {pkg} was never imported")
         for path in self.filter.unimported_files():
-            add(path, (), None)
+            data.touch(key(path))
+        return data
 
-        reports: list[FileReport] = []
-        for key in sorted(hits):
-            hit_lines, hit_arcs, path = hits[key]
+    def results(self, data: _rcov.CoverageData | None = None) -> list[FileReport]:
+        """Each measured or never-imported file's results, sorted by path."""
+        from .analysis import file_reports
+
+        return file_reports(
+            self.data() if data is None else data,
+            exclude=self.options.exclude,
+            partial=self.options.partial,
+            cwd=self.filter.cwd,
+            warn=_say,
+        )
+
+    def save(self, data: _rcov.CoverageData) -> None:
+        """Write the data file (parallel-named, or added to the existing one)."""
+        opts = self.options
+        if opts.data_file is None:
+            return
+        target = opts.data_file
+        if opts.parallel:
+            target = parallel_filename(target)
+        elif opts.append and os.path.exists(target):
             try:
-                with open(path, "rb") as f:
-                    source = read_source(f.read())
-            except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
-                _say(f"couldn't read {path}: {exc}")
-                continue
-            try:
-                analysis = _rcov.FileAnalysis(
-                    source, path, self.options.exclude, self.options.partial
-                )
-            except _rcov.InstrumentError as exc:
-                _say(f"couldn't parse {path} as Python: {exc}")
-                continue
-            result = analysis.result(sorted(hit_lines), sorted(hit_arcs) if branch else None)
-            reports.append(FileReport(relative_name(key, self.filter.cwd), key, result))
-        return reports
+                previous = _rcov.CoverageData.read(target)
+                previous.update(data, names=(target, "this run"))
+            except _rcov.DataError as exc:
+                _say(f"couldn't append to the data file: {exc}")
+                return
+            data = previous
+        try:
+            data.write(target, run_meta(_rcov.__version__))
+        except _rcov.DataError as exc:
+            _say(str(exc))
 
     def write_reports(self, reports: list[FileReport]) -> None:
         opts = self.options
@@ -176,7 +192,9 @@ class Session:
         self._finished = True
         try:
             self.stop()
-            self.write_reports(self.results())
+            data = self.data()
+            self.save(data)
+            self.write_reports(self.results(data))
         except BrokenPipeError:
             pass  # stdout went away (`... | head`): nothing to say it to
         except Exception as exc:  # noqa: BLE001 - reporting must never break the exit

@@ -8,6 +8,7 @@
 use pyo3::PyErr;
 use rcov_instrument::{AnalysisFailure, ParseFailure};
 
+use crate::coverage_data::DataError;
 use crate::linetable::LineTableError;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +37,9 @@ pub enum RcovError {
     /// Tool ids 0 to 5 are all taken by other tools.
     #[error("no free sys.monitoring tool id: ids 0-5 are used by {0}")]
     NoFreeToolId(String),
+    /// A data file could not be read, written or combined.
+    #[error("{0}")]
+    Data(#[from] DataError),
     /// A Python exception, to be raised as it is.
     #[error("{0}")]
     Python(#[from] PyErr),

@@ -6,19 +6,26 @@
 //! - [`monitor`]: the `sys.monitoring` tool id, LINE callback, local events;
 //! - [`hits`]: the thread-safe store of lines and probes that ran;
 //! - [`results`]: hits to coverage.py's conventions, and its report numbers;
-//! - [`collector`] and [`file_analysis`]: the classes Python sees.
+//! - [`collector`] and [`file_analysis`]: the classes Python sees;
+//! - [`coverage_data`], [`numbits`], [`datafile`]: coverage.py's data files
+//!   (model, line encoding, SQLite storage), shown to Python by [`data_object`].
 //!
-//! `linetable`, `hits` and `results` use no PyO3 and are unit-tested with
-//! plain `cargo test`. Errors are [`error::RcovError`] everywhere and become
+//! `linetable`, `hits`, `results`, `numbits`, `coverage_data` and `datafile`
+//! use no PyO3 and are unit-tested with plain `cargo test`. Errors are [`error::RcovError`] everywhere and become
 //! Python exceptions here, in one place.
 
 pub mod collector;
 pub mod compile;
+pub mod coverage_data;
+pub mod data_object;
+pub mod datafile;
 pub mod error;
 pub mod file_analysis;
+pub mod firstlineno;
 pub mod hits;
 pub mod linetable;
 pub mod monitor;
+pub mod numbits;
 pub mod results;
 
 use pyo3::create_exception;
@@ -27,6 +34,13 @@ use pyo3::prelude::*;
 use rcov_instrument::{LineOrigin, Options, Side, PROBE_BASE};
 
 use crate::error::{catch_panic, RcovError};
+
+create_exception!(
+    rcov._rcov,
+    DataError,
+    PyException,
+    "A data file could not be read, written or combined; the message names it."
+);
 
 create_exception!(
     rcov._rcov,
@@ -40,6 +54,7 @@ impl From<RcovError> for PyErr {
         match err {
             RcovError::Python(err) => err,
             RcovError::NoFreeToolId(_) => PyRuntimeError::new_err(err.to_string()),
+            RcovError::Data(_) => DataError::new_err(err.to_string()),
             RcovError::Parse(_)
             | RcovError::Analysis(_)
             | RcovError::Panic { .. }
@@ -84,7 +99,9 @@ fn _rcov(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("PROBE_BASE", PROBE_BASE)?;
     m.add("InstrumentError", py.get_type::<InstrumentError>())?;
+    m.add("DataError", py.get_type::<DataError>())?;
     m.add_class::<collector::Collector>()?;
+    m.add_class::<data_object::CoverageDataObject>()?;
     m.add_class::<file_analysis::FileAnalysisObject>()?;
     m.add_class::<file_analysis::FileResultObject>()?;
     m.add_function(wrap_pyfunction!(rewrite, m)?)?;

@@ -69,7 +69,10 @@ mod tests {
     fn round_trip() {
         let nums = set(&[1, 3, 5, 8, 9, 10, 255, 256, 1000, 65_535, 70_001]);
         let packed = nums_to_numbits(&nums);
-        assert_eq!(numbits_to_nums(&packed), nums.into_iter().collect::<Vec<_>>());
+        assert_eq!(
+            numbits_to_nums(&packed),
+            nums.into_iter().collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -1,0 +1,74 @@
+"""From measured data to per-file results: the step every report starts with.
+
+Both the at-exit report of a run and `rcov report|json|xml|lcov|html` go
+through here, so a report of a run and a report of its data file are the same
+report: each measured file's source is read and analysed (statements,
+exclusions, branches) by `_rcov.FileAnalysis`, and combined with the file's
+executed lines, or arcs, as coverage.py's `results.Analysis` does.
+
+Paths in the data are absolute, or relative to the current directory when the
+data was recorded with `relative_files`; report names are relative to the
+current directory when the file is under it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from . import _rcov
+from .filters import glob_matcher
+from .importer import read_source
+from .summary import FileReport, relative_name
+
+__all__ = ["file_reports"]
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"rcov: {message}\n")
+
+
+def file_reports(
+    data: _rcov.CoverageData,
+    *,
+    exclude: list[str],
+    partial: list[str],
+    include: Sequence[str] = (),
+    omit: Sequence[str] = (),
+    cwd: str | None = None,
+    warn: Callable[[str], None] = _say,
+) -> list[FileReport]:
+    """Each measured file's results, sorted by path.
+
+    `include`/`omit` are glob patterns (coverage.py's report options) that
+    narrow the files reported. A file that can no longer be read or parsed is
+    left out with a warning.
+    """
+    cwd = cwd or os.getcwd()
+    included = glob_matcher(list(include))
+    omitted = glob_matcher(list(omit))
+    branch = bool(data.has_arcs)
+    reports: list[FileReport] = []
+    for stored in sorted(data.measured_files()):
+        path = os.path.join(cwd, stored)
+        if included is not None and not included.match(path):
+            continue
+        if omitted is not None and omitted.match(path):
+            continue
+        try:
+            with open(path, "rb") as f:
+                source = read_source(f.read())
+        except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
+            warn(f"couldn't read {path}: {exc}")
+            continue
+        try:
+            analysis = _rcov.FileAnalysis(source, path, exclude, partial)
+        except _rcov.InstrumentError as exc:
+            warn(f"couldn't parse {path} as Python: {exc}")
+            continue
+        lines = data.lines(stored) or []
+        arcs = data.arcs(stored) if branch else None
+        result = analysis.result(lines, arcs)
+        reports.append(FileReport(relative_name(path, cwd), path, result))
+    return reports

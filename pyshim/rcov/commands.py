@@ -1,0 +1,455 @@
+"""`rcov combine|erase|report|json|xml|lcov|html`: the commands that work on data files.
+
+They behave as coverage.py 7.17's commands of the same names, so CI scripts
+switch by changing the program name: the same options, the same files
+(`.coverage`, `coverage.json`, `coverage.xml`, `coverage.lcov`, `htmlcov/`),
+the same exit statuses (0 fine, 1 an error such as "No data to report.", 2
+under `--fail-under`) and the same reports for the same data. As in
+coverage.py, a report command first combines any parallel data files lying
+beside the data file into it.
+
+Configuration comes from `rcfile.read_settings`; command-line options win.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from . import _rcov
+from .config import Settings
+from .summary import FileReport
+
+# Names for annotations only: the typing module is not loaded at run time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
+
+__all__ = ["run_command"]
+
+OK, ERR, FAIL_UNDER = 0, 1, 2
+
+
+class CommandError(Exception):
+    """Stops a command with a message and exit status 1."""
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"rcov: {message}\n")
+
+
+def _message(message: str) -> None:
+    sys.stdout.write(message + "\n")
+
+
+def _list(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+# --- options ---------------------------------------------------------------
+
+
+def _common(parser: argparse.ArgumentParser, *, report: bool = True) -> None:
+    parser.add_argument("--data-file", metavar="FILE", help="the data file (default .coverage)")
+    parser.add_argument("--rcfile", metavar="FILE", help="the configuration file")
+    if report:
+        parser.add_argument(
+            "--include", action="append", metavar="PAT1,PAT2,...", help="report only these files"
+        )
+        parser.add_argument(
+            "--omit", action="append", metavar="PAT1,PAT2,...", help="leave these files out"
+        )
+        parser.add_argument(
+            "--fail-under",
+            type=float,
+            metavar="MIN",
+            help="exit with status 2 if the total coverage is less than MIN",
+        )
+        parser.add_argument(
+            "--precision", type=int, metavar="N", help="digits after the decimal point"
+        )
+        parser.add_argument(
+            "--keep-combined",
+            action="store_true",
+            help="keep the parallel data files combined before reporting",
+        )
+        parser.add_argument(
+            "-q", "--quiet", action="store_true", help="don't print messages about what is done"
+        )
+
+
+def _parser(command: str) -> argparse.ArgumentParser:
+    descriptions = {
+        "combine": "Combine the data files of several processes into one.",
+        "erase": "Delete the data file and the parallel data files.",
+        "report": "Print the coverage table.",
+        "json": "Write a JSON report (coverage.py's layout).",
+        "xml": "Write a Cobertura XML report.",
+        "lcov": "Write an LCOV report.",
+        "html": "Write an HTML report.",
+    }
+    parser = argparse.ArgumentParser(
+        prog=f"rcov {command}", description=descriptions[command], allow_abbrev=False
+    )
+    if command == "combine":
+        parser.add_argument("paths", nargs="*", help="data files, or directories holding them")
+        parser.add_argument("-a", "--append", action="store_true", help="add to the data file")
+        parser.add_argument("--keep", action="store_true", help="keep the combined files")
+        parser.add_argument("-q", "--quiet", action="store_true", help="print no messages")
+        _common(parser, report=False)
+        return parser
+    if command == "erase":
+        _common(parser, report=False)
+        return parser
+    _common(parser)
+    if command == "report":
+        parser.add_argument(
+            "-m", "--show-missing", action="store_true", default=None, help="list missing lines"
+        )
+        parser.add_argument("--skip-covered", action="store_true", default=None)
+        parser.add_argument("--no-skip-covered", dest="skip_covered", action="store_false")
+        parser.add_argument("--skip-empty", action="store_true", default=None)
+        parser.add_argument(
+            "--sort",
+            metavar="COLUMN",
+            help="name, stmts, miss, branch, brpart or cover; -COLUMN for descending",
+        )
+        parser.add_argument("--format", metavar="FORMAT", help="text (default), markdown or total")
+    elif command in ("json", "xml", "lcov"):
+        parser.add_argument(
+            "-o", dest="outfile", metavar="OUTFILE", help="the output file ('-' for stdout)"
+        )
+        if command == "json":
+            parser.add_argument("--pretty-print", action="store_true", default=None)
+        if command == "xml":
+            parser.add_argument("--skip-empty", action="store_true", default=None)
+    elif command == "html":
+        parser.add_argument("-d", "--directory", metavar="DIR", help="write the report to DIR")
+        parser.add_argument("--title", metavar="TITLE", help="the title of the report's pages")
+        parser.add_argument("--skip-covered", action="store_true", default=None)
+        parser.add_argument("--no-skip-covered", dest="skip_covered", action="store_false")
+        parser.add_argument("--skip-empty", action="store_true", default=None)
+    return parser
+
+
+# --- shared steps -----------------------------------------------------------
+
+
+def _settings(ns: argparse.Namespace) -> Settings:
+    from .rcfile import ConfigError, read_settings
+
+    try:
+        settings = read_settings(ns.rcfile)
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+    if ns.data_file:
+        settings.data_file = ns.data_file
+    return settings
+
+
+def _aliases(settings: Settings) -> object:
+    from .pathmap import PathAliases
+
+    aliases = PathAliases(relative=settings.relative_files)
+    try:
+        for paths in settings.paths.values():
+            for pattern in paths[1:]:
+                aliases.add(pattern, paths[0])
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    return aliases
+
+
+def _combine(
+    settings: Settings,
+    paths: list[str] | None,
+    *,
+    keep: bool,
+    append: bool,
+    strict: bool,
+    quiet: bool,
+) -> None:
+    from .combine import CombineError, combine
+    from .pathmap import PathAliases
+
+    aliases = _aliases(settings)
+    assert isinstance(aliases, PathAliases)
+    try:
+        combine(
+            settings.data_file,
+            paths,
+            aliases=aliases,
+            keep=keep,
+            append=append,
+            strict=strict,
+            meta=[("version", _rcov.__version__)],
+            message=(lambda _msg: None) if quiet else _message,
+            warn=_say,
+        )
+    except CombineError as exc:
+        raise CommandError(str(exc)) from None
+    except _rcov.DataError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _load(ns: argparse.Namespace, settings: Settings) -> tuple[list[FileReport], bool]:
+    """Combine parallel files, read the data file, analyse: (reports, branch)."""
+    from .analysis import file_reports
+    from .filters import canonical_path
+
+    _combine(settings, None, keep=ns.keep_combined, append=True, strict=False, quiet=ns.quiet)
+    if not os.path.exists(settings.data_file):
+        raise CommandError("No data to report.")
+    try:
+        data = _rcov.CoverageData.read(settings.data_file)
+    except _rcov.DataError as exc:
+        raise CommandError(str(exc)) from None
+    include = _list(ns.include)
+    omit = _list(ns.omit)
+    try:
+        reports = file_reports(
+            data,
+            exclude=settings.exclude,
+            partial=settings.partial,
+            include=settings.report_include if include is None else include,
+            omit=settings.report_omit if omit is None else omit,
+            cwd=canonical_path(os.getcwd()),
+            warn=_say,
+        )
+    except ValueError as exc:  # a bad --include/--omit pattern
+        raise CommandError(str(exc)) from None
+    if not reports:
+        raise CommandError("No data to report.")
+    return reports, bool(data.has_arcs)
+
+
+def _fail_under_precision(fail_under: float, precision: int) -> int:
+    """At least as many decimals as the threshold itself has (coverage.py's rule)."""
+    if fail_under == int(fail_under):
+        return precision
+    from decimal import Decimal
+
+    exponent = Decimal(str(fail_under)).as_tuple().exponent
+    assert isinstance(exponent, int)
+    return max(precision, -exponent)
+
+
+def check_fail_under(total: float, fail_under: float, precision: int) -> str | None:
+    """The failure message when `total` is under `fail_under`, else None."""
+    from .summary import display_covered
+
+    if not 0 <= fail_under <= 100.0:
+        raise CommandError(f"fail_under={fail_under} is invalid. Must be between 0 and 100.")
+    digits = _fail_under_precision(fail_under, precision)
+    if fail_under == 100.0 and total != 100.0:
+        shown = display_covered(total, digits)
+    elif round(total, digits) < fail_under:
+        shown = f"{round(total, digits):.{digits}f}"
+    else:
+        return None
+    return f"total of {shown} is less than fail-under={fail_under:.{digits}f}"
+
+
+def _open_output(path: str) -> tuple[TextIO, Callable[[], None]]:
+    if path == "-":
+        return sys.stdout, sys.stdout.flush
+    directory = os.path.dirname(path)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    f = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by the caller
+    return f, f.close
+
+
+# --- the commands -----------------------------------------------------------
+
+
+def _do_combine(ns: argparse.Namespace, settings: Settings) -> int:
+    _combine(
+        settings,
+        ns.paths or None,
+        keep=ns.keep,
+        append=ns.append,
+        strict=True,
+        quiet=ns.quiet,
+    )
+    return OK
+
+
+def _do_erase(ns: argparse.Namespace, settings: Settings) -> int:
+    from .datafiles import erase
+
+    erase(settings.data_file)
+    return OK
+
+
+def _do_report(ns: argparse.Namespace, settings: Settings) -> float:
+    from .report import ReportError, write_report
+
+    reports, branch = _load(ns, settings)
+    try:
+        return write_report(
+            reports,
+            sys.stdout,
+            branch=branch,
+            precision=settings.precision,
+            show_missing=settings.show_missing if ns.show_missing is None else ns.show_missing,
+            skip_covered=settings.skip_covered if ns.skip_covered is None else ns.skip_covered,
+            skip_empty=settings.skip_empty if ns.skip_empty is None else ns.skip_empty,
+            sort=ns.sort or settings.sort,
+            output_format=ns.format or settings.format or "text",
+        )
+    except ReportError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _do_json(ns: argparse.Namespace, settings: Settings) -> float:
+    from .jsonreport import write_json
+    from .summary import Numbers
+
+    reports, branch = _load(ns, settings)
+    outfile = ns.outfile or settings.json_output
+    pretty = settings.json_pretty_print if ns.pretty_print is None else ns.pretty_print
+    out, close = _open_output(outfile)
+    try:
+        write_json(
+            reports,
+            out,
+            branch=branch,
+            version=_rcov.__version__,
+            precision=settings.precision,
+            pretty=pretty,
+        )
+    finally:
+        close()
+    if outfile != "-" and not ns.quiet:
+        _message(f"Wrote JSON report to {outfile}")
+    total = Numbers()
+    for report in reports:
+        total = total + report.numbers
+    return total.pc_covered
+
+
+def _do_xml(ns: argparse.Namespace, settings: Settings) -> float:
+    from . import xmlreport
+    from .summary import Numbers
+
+    reports, branch = _load(ns, settings)
+    if ns.skip_empty:
+        reports = [r for r in reports if r.numbers.n_statements > 0]
+    outfile = ns.outfile or settings.xml_output
+    out, close = _open_output(outfile)
+    try:
+        xmlreport.write_xml(
+            reports,
+            out,
+            branch=branch,
+            version=_rcov.__version__,
+            source_roots=[*settings.source, *settings.source_pkgs],
+            relative_files=settings.relative_files,
+            package_depth=settings.xml_package_depth,
+        )
+    finally:
+        close()
+    if outfile != "-" and not ns.quiet:
+        _message(f"Wrote XML report to {outfile}")
+    total = Numbers()
+    for report in reports:
+        total = total + report.numbers
+    return total.pc_covered
+
+
+def _do_lcov(ns: argparse.Namespace, settings: Settings) -> float:
+    from . import lcovreport
+    from .summary import Numbers
+
+    reports, branch = _load(ns, settings)
+    outfile = ns.outfile or settings.lcov_output
+    out, close = _open_output(outfile)
+    try:
+        lcovreport.write_lcov(reports, out, branch=branch)
+    finally:
+        close()
+    if outfile != "-" and not ns.quiet:
+        _message(f"Wrote LCOV report to {outfile}")
+    total = Numbers()
+    for report in reports:
+        total = total + report.numbers
+    return total.pc_covered
+
+
+def _do_html(ns: argparse.Namespace, settings: Settings) -> float:
+    import importlib
+
+    from .summary import Numbers
+
+    reports, branch = _load(ns, settings)
+    skip_covered = ns.skip_covered
+    if skip_covered is None:
+        skip_covered = settings.html_skip_covered
+    if skip_covered is None:
+        skip_covered = settings.skip_covered
+    skip_empty = ns.skip_empty
+    if skip_empty is None:
+        skip_empty = settings.html_skip_empty
+    if skip_empty is None:
+        skip_empty = settings.skip_empty
+    directory = ns.directory or settings.html_dir
+    html = importlib.import_module("rcov.htmlreport")
+    html.write_html(
+        reports,
+        directory,
+        branch=branch,
+        version=_rcov.__version__,
+        title=ns.title or settings.html_title,
+        precision=settings.precision,
+        skip_covered=skip_covered,
+        skip_empty=skip_empty,
+    )
+    if not ns.quiet:
+        index = os.path.join(directory, "index.html")
+        _message(f"Wrote HTML report to {index}")
+    total = Numbers()
+    for report in reports:
+        total = total + report.numbers
+    return total.pc_covered
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], float | int]] = {
+    "combine": _do_combine,
+    "erase": _do_erase,
+    "report": _do_report,
+    "json": _do_json,
+    "xml": _do_xml,
+    "lcov": _do_lcov,
+    "html": _do_html,
+}
+
+
+def run_command(command: str, argv: Sequence[str]) -> int:
+    """Run `rcov COMMAND argv...`; return the exit status."""
+    ns = _parser(command).parse_args(list(argv))
+    try:
+        settings = _settings(ns)
+        if getattr(ns, "precision", None) is not None:
+            if ns.precision < 0:
+                raise CommandError(f"precision={ns.precision} is invalid: it must not be negative")
+            settings.precision = ns.precision
+        if getattr(ns, "fail_under", None) is not None:
+            settings.fail_under = ns.fail_under
+        result = _COMMANDS[command](ns, settings)
+        if command in ("combine", "erase"):
+            return int(result)
+        failure = check_fail_under(float(result), settings.fail_under, settings.precision)
+    except CommandError as exc:
+        _say(str(exc))
+        return ERR
+    except BrokenPipeError:
+        return ERR
+    if failure is not None:
+        sys.stdout.write(f"Coverage failure: {failure}\n")
+        return FAIL_UNDER
+    return OK

@@ -1,0 +1,101 @@
+//! `CoverageData`: the data-file model ([`crate::coverage_data`]) and its
+//! storage ([`crate::datafile`]) as a Python class.
+//!
+//! Only glue: conversions, and the GIL released around file work so that
+//! other threads run while a large data file is read or written.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use pyo3::prelude::*;
+
+use crate::coverage_data::{Arc as LineArc, CoverageData};
+use crate::datafile;
+use crate::error::RcovError;
+
+/// A coverage data set: lines or arcs per measured file.
+#[pyclass(module = "rcov._rcov", name = "CoverageData")]
+pub struct CoverageDataObject(CoverageData);
+
+#[pymethods]
+impl CoverageDataObject {
+    #[new]
+    #[pyo3(signature = (*, has_arcs = None))]
+    fn new(has_arcs: Option<bool>) -> Self {
+        CoverageDataObject(CoverageData::new(has_arcs))
+    }
+
+    /// Reads a data file (coverage.py's schema 7). Raises DataError naming it.
+    #[staticmethod]
+    fn read(py: Python<'_>, path: &str) -> Result<Self, RcovError> {
+        let data = py.detach(|| datafile::read(Path::new(path)))?;
+        Ok(CoverageDataObject(data))
+    }
+
+    /// Writes the data to `path` atomically: the old file or the new one,
+    /// never a mix, whatever happens to the process.
+    fn write(
+        &self,
+        py: Python<'_>,
+        path: &str,
+        meta: Vec<(String, String)>,
+    ) -> Result<(), RcovError> {
+        let data = &self.0;
+        py.detach(|| datafile::write(Path::new(path), data, &meta))?;
+        Ok(())
+    }
+
+    #[getter]
+    fn has_arcs(&self) -> Option<bool> {
+        self.0.has_arcs
+    }
+
+    fn measured_files(&self) -> Vec<String> {
+        self.0.files.keys().cloned().collect()
+    }
+
+    fn lines(&self, path: &str) -> Option<Vec<u32>> {
+        self.0.lines(path).map(|lines| lines.into_iter().collect())
+    }
+
+    fn arcs(&self, path: &str) -> Option<Vec<LineArc>> {
+        if self.0.has_arcs != Some(true) {
+            return self.0.files.get(path).map(|_| Vec::new());
+        }
+        self.0
+            .files
+            .get(path)
+            .map(|file| file.arcs.iter().copied().collect())
+    }
+
+    fn add_lines(&mut self, path: &str, lines: Vec<u32>) -> Result<(), RcovError> {
+        Ok(self.0.add_lines(path, lines)?)
+    }
+
+    fn add_arcs(&mut self, path: &str, arcs: Vec<LineArc>) -> Result<(), RcovError> {
+        Ok(self.0.add_arcs(path, arcs)?)
+    }
+
+    fn touch(&mut self, path: &str) {
+        self.0.touch(path);
+    }
+
+    /// Adds `other`'s data, its paths renamed by `path_map` (paths absent
+    /// from it keep their name). `names` name the two data sets in the error
+    /// raised when one has lines and the other arcs.
+    #[pyo3(signature = (other, *, path_map = None, names = (String::new(), String::new())))]
+    fn update(
+        &mut self,
+        other: PyRef<'_, CoverageDataObject>,
+        path_map: Option<HashMap<String, String>>,
+        names: (String, String),
+    ) -> Result<(), RcovError> {
+        let map = path_map.unwrap_or_default();
+        let rename = |path: &str| map.get(path).cloned().unwrap_or_else(|| path.to_string());
+        Ok(self.0.update(&other.0, rename, (&names.0, &names.1))?)
+    }
+
+    fn __len__(&self) -> usize {
+        self.0.files.len()
+    }
+}

@@ -1,0 +1,446 @@
+//! Reading and writing `.coverage` files: coverage.py's SQLite schema 7.
+//!
+//! rcov's data files are coverage.py's, so `coverage report|html|xml|json|
+//! lcov|combine` and the tools built on them read rcov's results unchanged:
+//! tables `coverage_schema`, `meta`, `file` (one row per measured file, data or
+//! not), `context` (one row, `''`), `line_bits` (numbits per file, line mode)
+//! or `arc` (`(from, to)` per file, branch mode), and an empty `tracer`.
+//!
+//! A save must never leave a corrupt file nor lose the existing one, whatever
+//! kills the process and when: the data is written to a temporary file in the
+//! target's directory (same file system, so the rename is atomic), fsynced,
+//! renamed over the target, and the directory fsynced. A reader therefore sees
+//! the old file or the new one, never a mix. The temporary name
+//! (`.rcov-tmp-<pid>-<random>-<name>`) starts with its own prefix, so that a
+//! leftover from a killed save is never taken for a parallel data file
+//! (`<name>.*`) by rcov's or coverage.py's `combine`.
+//!
+//! Pure Rust (rusqlite with its bundled SQLite), unit-tested with `cargo test`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+
+use crate::coverage_data::{CoverageData, DataError};
+use crate::numbits::{numbits_to_nums, nums_to_numbits};
+
+/// The schema version coverage.py 7.x reads and writes.
+pub const SCHEMA_VERSION: i64 = 7;
+
+/// coverage.py's tables, column for column and constraint for constraint, so
+/// that coverage.py can also append to a file rcov wrote.
+const SCHEMA: &str = "
+CREATE TABLE coverage_schema (
+    version integer
+);
+CREATE TABLE meta (
+    key text,
+    value text,
+    unique (key)
+);
+CREATE TABLE file (
+    id integer primary key,
+    path text,
+    unique (path)
+);
+CREATE TABLE context (
+    id integer primary key,
+    context text,
+    unique (context)
+);
+CREATE TABLE line_bits (
+    file_id integer,
+    context_id integer,
+    numbits blob,
+    foreign key (file_id) references file (id),
+    foreign key (context_id) references context (id),
+    unique (file_id, context_id)
+);
+CREATE TABLE arc (
+    file_id integer,
+    context_id integer,
+    fromno integer,
+    tono integer,
+    foreign key (file_id) references file (id),
+    foreign key (context_id) references context (id),
+    unique (file_id, context_id, fromno, tono)
+);
+CREATE TABLE tracer (
+    file_id integer primary key,
+    tracer text,
+    foreign key (file_id) references file (id)
+);
+";
+
+/// The prefix of temporary file names; `erase` removes leftovers by it.
+pub const TEMP_PREFIX: &str = ".rcov-tmp-";
+
+fn sqlite_error(path: &Path) -> impl Fn(rusqlite::Error) -> DataError + '_ {
+    move |source| DataError::Sqlite {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn io_error<'a>(action: &'static str, path: &'a Path) -> impl Fn(std::io::Error) -> DataError + 'a {
+    move |source| DataError::Io {
+        action,
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// A name for the temporary file beside `target`, unique to this process and
+/// call.
+fn temp_path(target: &Path) -> PathBuf {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    // RandomState is seeded from the OS once per process, then varied per
+    // instance; the counter keeps two saves of one process apart regardless.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| ".coverage".into());
+    let temp = format!(
+        "{TEMP_PREFIX}{}-{:016x}-{name}",
+        std::process::id(),
+        hasher.finish()
+    );
+    target.with_file_name(temp)
+}
+
+/// Writes `data` to `target` atomically (see the module documentation).
+/// `meta` holds extra `meta` rows (`version`, `when`, `sys_argv`...).
+pub fn write(
+    target: &Path,
+    data: &CoverageData,
+    meta: &[(String, String)],
+) -> Result<(), DataError> {
+    let temp = temp_path(target);
+    let result = write_file(&temp, data, meta).and_then(|()| {
+        fs::rename(&temp, target).map_err(io_error("write", target))?;
+        sync_directory(target);
+        Ok(())
+    });
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+/// Makes the rename durable. Best effort: some file systems cannot fsync a
+/// directory, and the data itself is already safe.
+fn sync_directory(target: &Path) {
+    let dir = match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if let Ok(handle) = fs::File::open(dir) {
+        let _ = handle.sync_all();
+    }
+}
+
+fn write_file(
+    path: &Path,
+    data: &CoverageData,
+    meta: &[(String, String)],
+) -> Result<(), DataError> {
+    let err = sqlite_error(path);
+    let _ = fs::remove_file(path);
+    {
+        let mut con = Connection::open(path).map_err(&err)?;
+        // Nothing needs rolling back in a file nobody sees until it is
+        // complete; durability comes from the fsync below.
+        con.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+            .map_err(&err)?;
+        let tx = con.transaction().map_err(&err)?;
+        tx.execute_batch(SCHEMA).map_err(&err)?;
+        tx.execute(
+            "INSERT INTO coverage_schema (version) VALUES (?1)",
+            params![SCHEMA_VERSION],
+        )
+        .map_err(&err)?;
+        {
+            let mut insert_meta = tx
+                .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")
+                .map_err(&err)?;
+            for (key, value) in meta {
+                insert_meta.execute(params![key, value]).map_err(&err)?;
+            }
+            if let Some(has_arcs) = data.has_arcs {
+                insert_meta
+                    .execute(params!["has_arcs", if has_arcs { "1" } else { "0" }])
+                    .map_err(&err)?;
+            }
+        }
+        tx.execute("INSERT INTO context (id, context) VALUES (1, '')", [])
+            .map_err(&err)?;
+        {
+            let mut insert_file = tx
+                .prepare("INSERT INTO file (id, path) VALUES (?1, ?2)")
+                .map_err(&err)?;
+            let mut insert_bits = tx
+                .prepare("INSERT INTO line_bits (file_id, context_id, numbits) VALUES (?1, 1, ?2)")
+                .map_err(&err)?;
+            let mut insert_arc = tx
+                .prepare(
+                    "INSERT INTO arc (file_id, context_id, fromno, tono) VALUES (?1, 1, ?2, ?3)",
+                )
+                .map_err(&err)?;
+            for (id, (file, file_data)) in (1i64..).zip(&data.files) {
+                insert_file.execute(params![id, file]).map_err(&err)?;
+                if data.has_arcs == Some(true) {
+                    for &(from, to) in &file_data.arcs {
+                        insert_arc.execute(params![id, from, to]).map_err(&err)?;
+                    }
+                } else if !file_data.lines.is_empty() {
+                    insert_bits
+                        .execute(params![id, nums_to_numbits(&file_data.lines)])
+                        .map_err(&err)?;
+                }
+            }
+        }
+        tx.commit().map_err(&err)?;
+        con.close().map_err(|(_, e)| err(e))?;
+    }
+    fs::File::open(path)
+        .and_then(|file| file.sync_all())
+        .map_err(io_error("write", path))
+}
+
+/// Reads the data file at `path` (the data of all its contexts, as one).
+pub fn read(path: &Path) -> Result<CoverageData, DataError> {
+    let err = sqlite_error(path);
+    // Open read-only: never roll back a journal or touch files beside it.
+    fs::metadata(path).map_err(io_error("read", path))?;
+    let con = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(&err)?;
+    let version: i64 =
+        match con.query_row("SELECT version FROM coverage_schema", [], |row| row.get(0)) {
+            Ok(version) => version,
+            Err(source @ rusqlite::Error::SqliteFailure(..)) => {
+                let message = source.to_string();
+                if message.contains("no such table") || message.contains("not a database") {
+                    return Err(DataError::NotCoverageData {
+                        path: path.display().to_string(),
+                        message,
+                    });
+                }
+                return Err(err(source));
+            }
+            Err(source) => {
+                return Err(DataError::NotCoverageData {
+                    path: path.display().to_string(),
+                    message: source.to_string(),
+                })
+            }
+        };
+    if version != SCHEMA_VERSION {
+        return Err(DataError::WrongSchema {
+            path: path.display().to_string(),
+            found: version,
+            expected: SCHEMA_VERSION,
+        });
+    }
+    let has_arcs: Option<String> = con
+        .query_row("SELECT value FROM meta WHERE key = 'has_arcs'", [], |row| {
+            row.get(0)
+        })
+        .optional()
+        .map_err(&err)?;
+    let has_arcs = has_arcs.map(|value| value.trim().parse::<i64>().unwrap_or(0) != 0);
+    let mut data = CoverageData::new(has_arcs);
+
+    let mut paths = std::collections::BTreeMap::new();
+    {
+        let mut stmt = con.prepare("SELECT id, path FROM file").map_err(&err)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+            })
+            .map_err(&err)?;
+        for row in rows {
+            let (id, file) = row.map_err(&err)?;
+            data.touch(&file);
+            paths.insert(id, file);
+        }
+    }
+    if data.has_arcs == Some(true) {
+        let mut stmt = con
+            .prepare("SELECT file_id, fromno, tono FROM arc")
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i32>(1)?,
+                    row.get::<_, i32>(2)?,
+                ))
+            })
+            .map_err(&err)?;
+        for row in rows {
+            let (id, from, to) = row.map_err(&err)?;
+            if let Some(file) = paths.get(&id) {
+                if let Some(file_data) = data.files.get_mut(file) {
+                    file_data.arcs.insert((from, to));
+                }
+            }
+        }
+    } else {
+        let mut stmt = con
+            .prepare("SELECT file_id, numbits FROM line_bits")
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(&err)?;
+        for row in rows {
+            let (id, numbits) = row.map_err(&err)?;
+            if let Some(file) = paths.get(&id) {
+                if let Some(file_data) = data.files.get_mut(file) {
+                    file_data.lines.extend(numbits_to_nums(&numbits));
+                }
+            }
+        }
+    }
+    Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("rcov-datafile-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn line_data_round_trips() {
+        let dir = scratch("lines");
+        let target = dir.join(".coverage");
+        let mut data = CoverageData::new(Some(false));
+        data.add_lines("/src/a.py", [1, 2, 3, 17]).unwrap();
+        data.touch("/src/never.py");
+        write(&target, &data, &[("version".into(), "0.1.0".into())]).unwrap();
+        assert_eq!(read(&target).unwrap(), data);
+        // Nothing left beside it.
+        let names: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(".coverage")]);
+        let con = Connection::open(&target).unwrap();
+        let bits: Vec<u8> = con
+            .query_row("SELECT numbits FROM line_bits", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(bits, vec![0x0e, 0x00, 0x02]);
+        let context: String = con
+            .query_row("SELECT context FROM context", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(context, "");
+    }
+
+    #[test]
+    fn arc_data_round_trips() {
+        let dir = scratch("arcs");
+        let target = dir.join("data");
+        let mut data = CoverageData::new(Some(true));
+        data.add_arcs("/src/a.py", [(-1, 1), (1, 1), (1, 2), (2, -1)])
+            .unwrap();
+        data.touch("/src/b.py");
+        write(&target, &data, &[]).unwrap();
+        let back = read(&target).unwrap();
+        assert_eq!(back, data);
+        assert_eq!(back.lines("/src/a.py"), Some([1, 2].into()));
+    }
+
+    #[test]
+    fn a_save_replaces_the_previous_file() {
+        let dir = scratch("replace");
+        let target = dir.join(".coverage");
+        let mut first = CoverageData::new(Some(false));
+        first.add_lines("/a.py", [1]).unwrap();
+        write(&target, &first, &[]).unwrap();
+        let mut second = CoverageData::new(Some(false));
+        second.add_lines("/b.py", [2]).unwrap();
+        write(&target, &second, &[]).unwrap();
+        assert_eq!(read(&target).unwrap(), second);
+    }
+
+    #[test]
+    fn a_failed_save_keeps_the_previous_file() {
+        let dir = scratch("failed");
+        let target = dir.join(".coverage");
+        let mut first = CoverageData::new(Some(false));
+        first.add_lines("/a.py", [1]).unwrap();
+        write(&target, &first, &[]).unwrap();
+        // A directory where the file should go: the rename fails.
+        let blocked = dir.join("blocked");
+        fs::create_dir_all(blocked.join("inside")).unwrap();
+        assert!(write(&blocked, &first, &[]).is_err());
+        assert_eq!(read(&target).unwrap(), first);
+        let leftovers = fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(TEMP_PREFIX)
+            })
+            .count();
+        assert_eq!(leftovers, 0);
+    }
+
+    #[test]
+    fn reading_names_the_bad_file() {
+        let dir = scratch("bad");
+        let junk = dir.join("junk");
+        fs::write(
+            &junk,
+            b"this is not a database, not even close; ".repeat(100),
+        )
+        .unwrap();
+        let err = read(&junk).unwrap_err().to_string();
+        assert!(err.contains("junk"), "{err}");
+        assert!(err.contains("isn't a coverage data file"), "{err}");
+
+        let other = dir.join("other.db");
+        Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x)")
+            .unwrap();
+        let err = read(&other).unwrap_err().to_string();
+        assert!(
+            err.contains("other.db") && err.contains("no such table"),
+            "{err}"
+        );
+
+        let missing = dir.join("missing");
+        let err = read(&missing).unwrap_err().to_string();
+        assert!(err.contains("missing"), "{err}");
+    }
+
+    #[test]
+    fn wrong_schema_is_refused() {
+        let dir = scratch("schema");
+        let path = dir.join("old");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE coverage_schema (version integer); INSERT INTO coverage_schema VALUES (6);")
+            .unwrap();
+        let err = read(&path).unwrap_err().to_string();
+        assert!(err.contains("wrong schema: 6 instead of 7"), "{err}");
+    }
+}
