@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Overhead benchmark of rcov vs coverage.py and SlipCover (see benches/README part
-# of the top-level README, section "Performance").
+# Overhead benchmark of rcov vs coverage.py and SlipCover, then the rewriter's
+# speed (see the README, section "Performance").
 #
 #   bash benches/run.sh                 # full run, writes benches/RESULTS.md and overhead.png
 #   bash benches/run.sh --quick         # small workloads, 1 repetition: checks the harness
 #   bash benches/run.sh --reps 3 --only nbody,richards
+#   bash benches/run.sh --reps 2 --scale 0.5   # about 45 min on a busy 2-core machine
 #
 # Creates benches/.venv-3.12 and benches/.venv-3.13 on the first run (pinned
 # tools from PyPI, rcov built from this checkout in release mode) and reinstalls
@@ -41,4 +42,11 @@ for py in "${PYTHONS[@]}"; do
 done
 
 IFS=,
-exec "${PYTHONS[0]}" "$HERE/run.py" --pythons "${PYTHONS[*]}" "$@"
+"${PYTHONS[0]}" "$HERE/run.py" --pythons "${PYTHONS[*]}" "$@"
+unset IFS
+# Rewriter speed over each interpreter's standard library (a few minutes).
+if [[ " $* " != *" --quick "* && " $* " != *" --only "* ]]; then
+    for py in "${PYTHONS[@]}"; do
+        "$py" "$HERE/rewriter.py" --out "$HERE" >/dev/null
+    done
+fi
