@@ -23,6 +23,7 @@ use pyo3::types::{PyBytes, PyCode, PyDict, PyList, PyTuple};
 use rcov_instrument::{Options, PROBE_BASE};
 
 use crate::error::RcovError;
+use crate::firstlineno;
 use crate::linetable::{self, Entry, LineRemap};
 
 /// A compiled file: the module code object, every code object of its tree
@@ -172,8 +173,10 @@ impl<'py> Walk<'_, 'py> {
             PyBytes::new(py, &remapped.table),
         )?;
         kwargs.set_item(intern!(py, "co_firstlineno"), remapped.first_line)?;
-        if let Some(new_consts) = new_consts {
-            kwargs.set_item(intern!(py, "co_consts"), PyTuple::new(py, new_consts)?)?;
+        let consts = new_consts.unwrap_or_else(|| consts.iter().collect());
+        match firstlineno::patch(code, &consts, first_line, remapped.first_line)? {
+            Some(patched) => kwargs.update(patched.as_mapping())?,
+            None => kwargs.set_item(intern!(py, "co_consts"), PyTuple::new(py, consts)?)?,
         }
         let new_code = code.call_method(intern!(py, "replace"), (), Some(&kwargs))?;
         self.code_objects[slot] = new_code.clone();
