@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,11 +84,14 @@ def download_sdist(suite: Suite) -> Path:
     )
     found = [p for p in cache.iterdir() if pattern.fullmatch(p.name)]
     if not found:
+        # Download beside the cache and move the file in whole: another Python
+        # version's run may be looking at the same cache at the same time.
+        download = Path(tempfile.mkdtemp(dir=cache, prefix=".download-"))
         proc = subprocess.run(
             [
                 sys.executable,
                 *("-m", "pip", "download", "--quiet", "--disable-pip-version-check"),
-                *("--no-deps", "--no-binary", ":all:", "--dest", str(cache)),
+                *("--no-deps", "--no-binary", ":all:", "--dest", str(download)),
                 suite.requirement,
             ],
             check=False,
@@ -97,6 +101,10 @@ def download_sdist(suite: Suite) -> Path:
             timeout=600,
         )
         assert proc.returncode == 0, f"pip download {suite.requirement} failed:\n{proc.stderr}"
+        for item in download.iterdir():
+            if pattern.fullmatch(item.name):
+                os.replace(item, cache / item.name)
+        shutil.rmtree(download, ignore_errors=True)
         found = [p for p in cache.iterdir() if pattern.fullmatch(p.name)]
     assert found, f"no sdist for {suite.requirement} in {cache}"
     return found[0]
