@@ -104,7 +104,11 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def python_section(res: Results) -> list[str]:
     measured = [t for t in res.tools if t != "none"]
+    counts = [len(res.ok(w, t)) for w in res.workloads for t in res.tools]
     out = [f"## Python {res.version}", ""]
+    if counts:
+        reps = f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)} to {max(counts)}"
+        out += [f"Samples per cell: {reps}.", ""]
     out += ["Median CPU time (user + system) of the measured process, seconds:", ""]
     out += table(
         ["workload", *(LABELS[t] for t in res.tools)],

@@ -73,33 +73,21 @@ def groups(workloads: list[Workload]) -> list[list[Workload]]:
     return out
 
 
-def run_python(
-    python: str,
-    reps: int,
-    quick: bool,
-    scale: float,
-    only: set[str] | None,
-    tools: list[Tool],
-    verbose: bool,
-) -> Results:
-    version = python_version(python)
-    workloads = all_workloads(quick, scale, python, only)
-    results = Results(version, [w.name for w in workloads], [t.name for t in tools])
+def run_repetition(
+    python: str, results: Results, workloads: list[Workload], tools: list[Tool], verbose: bool
+) -> None:
     with tempfile.TemporaryDirectory(prefix="rcov-bench-") as tmp:
         scratch = Path(tmp)
-        for rep in range(reps):
-            print(f"== Python {version}: repetition {rep + 1} of {reps}", file=sys.stderr)
-            for group in groups(workloads):
-                for tool in tools:
-                    # A cold import run leaves the caches warm for the same tool,
-                    # so the warm run right after it needs no priming run.
-                    previous = ""
-                    for workload in group:
-                        primed = previous == "cold"
-                        sample = measure(python, workload, tool, scratch, verbose, primed)
-                        results.add(workload.name, tool.name, sample)
-                        previous = workload.cache
-    return results
+        for group in groups(workloads):
+            for tool in tools:
+                # A cold import run leaves the caches warm for the same tool,
+                # so the warm run right after it needs no priming run.
+                previous = ""
+                for workload in group:
+                    primed = previous == "cold"
+                    sample = measure(python, workload, tool, scratch, verbose, primed)
+                    results.add(workload.name, tool.name, sample)
+                    previous = workload.cache
 
 
 def main() -> None:
@@ -123,19 +111,27 @@ def main() -> None:
     reps = 1 if args.quick and args.reps == 5 else args.reps
     only = set(args.only.split(",")) if args.only else None
     tools = [t for t in TOOLS if not args.tools or t.name in args.tools.split(",")]
-    started = time.time()
-    all_results = [
-        run_python(py, reps, args.quick, args.scale, only, tools, args.verbose)
-        for py in (os.path.abspath(p) for p in args.pythons.split(","))
-    ]
-    elapsed = time.time() - started
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    write_outputs(all_results, out, reps=reps, quick=args.quick, scale=args.scale, elapsed=elapsed)
-    (out / "results.json").write_text(json.dumps([r.to_json() for r in all_results], indent=1))
-    print(
-        f"wrote {out / 'RESULTS.md'} and {out / 'overhead.png'} in {elapsed:.0f} s", file=sys.stderr
-    )
+    started = time.time()
+    plan = []
+    for py in (os.path.abspath(p) for p in args.pythons.split(",")):
+        workloads = all_workloads(args.quick, args.scale, py, only)
+        names = [w.name for w in workloads]
+        plan.append((py, workloads, Results(python_version(py), names, [t.name for t in tools])))
+    # Repetitions outermost, outputs rewritten after each: a run cut short
+    # still leaves complete tables (with fewer repetitions).
+    for rep in range(reps):
+        for py, workloads, results in plan:
+            print(f"== Python {results.version}: repetition {rep + 1} of {reps}", file=sys.stderr)
+            run_repetition(py, results, workloads, tools, args.verbose)
+            all_results = [r for _, _, r in plan]
+            elapsed = time.time() - started
+            write_outputs(
+                all_results, out, reps=rep + 1, quick=args.quick, scale=args.scale, elapsed=elapsed
+            )
+            (out / "results.json").write_text(json.dumps([r.to_json() for r in all_results]))
+    print(f"wrote {out / 'RESULTS.md'} and {out / 'overhead.png'}", file=sys.stderr)
 
 
 if __name__ == "__main__":
