@@ -1,0 +1,143 @@
+"""The LCOV report (rcov.lcovreport) against `coverage lcov` on the same data.
+
+See reportcompare.py: for every corpus program, rcov's LCOV of coverage.py's
+measured data equals coverage.py's, record for record, except the function
+records (FN, FNDA, FNF, FNH) that rcov does not write yet.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from rcov import _rcov
+from rcov.lcovreport import line_hash, write_lcov
+from rcov.summary import FileReport
+from reportcompare import CORPUS_PROGRAMS, measure, measured_corpus_program
+
+_FUNCTION_RECORD = re.compile(r"^FN[A-Z]*:.*\n", re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("reports")
+
+
+def rcov_lcov(reports: list[FileReport], **options: bool) -> str:
+    out = io.StringIO()
+    write_lcov(reports, out, **options)
+    return out.getvalue()
+
+
+def without_functions(lcov: str) -> str:
+    return _FUNCTION_RECORD.sub("", lcov)
+
+
+@pytest.mark.parametrize("program", CORPUS_PROGRAMS)
+def test_corpus_program_branch(program: str, base: Path) -> None:
+    run = measured_corpus_program(program, base)
+    assert rcov_lcov(run.reports, branch=True) == without_functions(run.lcov)
+
+
+@pytest.mark.parametrize("program", ["if_elif_else.py", "import_package.py", "non_ascii.py"])
+def test_corpus_program_lines(program: str, base: Path) -> None:
+    run = measured_corpus_program(program, base, branch=False)
+    ours = rcov_lcov(run.reports, branch=False)
+    assert ours == without_functions(run.lcov)
+    assert "BRDA" not in ours
+
+
+EXITS = """\
+import sys
+def f(x):
+    if x:
+        y = 1
+
+
+class C:
+    if len(sys.argv) > 5:
+        z = 1
+
+
+@staticmethod
+def g(x):
+    for i in x:
+        pass
+
+f(0); f(1); g([])
+if len(sys.argv) > 5:
+    print()
+"""
+
+
+def test_exit_arcs_are_named_by_their_scope(tmp_path: Path) -> None:
+    # An arc leaving a function, a class body or the module is named as
+    # coverage.py names it; a decorated function starts at its decorator.
+    (tmp_path / "exits.py").write_text(EXITS, encoding="utf-8")
+    run = measure("exits.py", tmp_path, tmp_path)
+    ours = rcov_lcov(run.reports, branch=True)
+    assert ours == without_functions(run.lcov)
+    for record in (
+        "BRDA:3,0,return from function 'f',1",
+        "BRDA:8,0,exit class 'C',1",
+        "BRDA:14,0,return from function 'g',1",
+        "BRDA:18,0,exit the module,1",
+    ):
+        assert record + "\n" in ours
+
+
+def test_unrun_branch_lines_say_dash(base: Path) -> None:
+    run = measured_corpus_program("if_elif_else.py", base)
+    ours = rcov_lcov(run.reports, branch=True)
+    records = re.findall(r"^BRDA:(\d+),0,[^,]*,([01-])$", ours, re.MULTILINE)
+    for report in run.reports:
+        for line, (total, taken) in report.result.branch_stats().items():
+            hits = [hit for n, hit in records if int(n) == line]
+            if taken == 0:
+                assert hits == ["-"] * total
+            else:
+                assert hits.count("1") + hits.count("0") == total
+
+
+def test_totals_and_return_value(base: Path) -> None:
+    run = measured_corpus_program("while_variants.py", base)
+    out = io.StringIO()
+    pct = write_lcov(run.reports, out, branch=True)
+    text = out.getvalue()
+    (report,) = run.reports
+    nums = report.numbers
+    assert f"LF:{nums.n_statements}\nLH:{nums.n_executed}\n" in text
+    assert f"BRF:{nums.n_branches}\n" in text
+    assert text.endswith("end_of_record\n")
+    assert pct == pytest.approx(nums.pc_covered)
+
+
+def test_line_checksums(tmp_path: Path) -> None:
+    source = "x = 1\nif x:\n    y = 'é'\n"
+    path = tmp_path / "m.py"
+    path.write_text(source, encoding="utf-8")
+    result = _rcov.FileAnalysis(source, str(path), [], []).result([1, 2], None)
+    text = rcov_lcov([FileReport("m.py", str(path), result)], branch=False, line_checksums=True)
+    assert f"DA:3,0,{line_hash(chr(32) * 4 + 'y = ' + repr('é'))}\n" in text
+    assert line_hash("x = 1") == "03/8VLZ86N4fAe+x8uM2iQ"  # base64 MD5, '=' stripped
+    assert "DA:1,1,03/8VLZ86N4fAe+x8uM2iQ\n" in text
+
+
+def test_control_characters_cannot_forge_records(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("x = 1\n")
+    result = _rcov.FileAnalysis("x = 1\n", str(path), [], []).result([1], None)
+    text = rcov_lcov([FileReport("m\nend_of_record\nSF:evil.py", str(path), result)], branch=False)
+    assert text.splitlines()[0] == "SF:m?end_of_record?SF:evil.py"
+    assert text.count("end_of_record\n") == 1
+
+
+def test_empty_files(tmp_path: Path) -> None:
+    path = tmp_path / "empty.py"
+    path.write_text("")
+    result = _rcov.FileAnalysis("", str(path), [], []).result([], None)
+    reports = [FileReport("empty.py", str(path), result)]
+    assert rcov_lcov(reports, branch=True) == "SF:empty.py\nend_of_record\n"
+    assert rcov_lcov(reports, branch=True, skip_empty=True) == ""
