@@ -41,7 +41,8 @@ def _say(message: str) -> None:
 
 
 def _message(message: str) -> None:
-    sys.stdout.write(message + "\n")
+    """What was done ("Combined 3 files"): on stderr, where coverage.py 7.17 says it."""
+    sys.stderr.write(message + "\n")
 
 
 def _list(values: list[str] | None) -> list[str] | None:
@@ -148,6 +149,7 @@ def _settings(ns: argparse.Namespace) -> Settings:
         raise CommandError(str(exc)) from None
     if ns.data_file:
         settings.data_file = ns.data_file
+    settings.data_file = os.path.abspath(settings.data_file)
     return settings
 
 
@@ -335,15 +337,12 @@ def _do_json(ns: argparse.Namespace, settings: Settings) -> float:
 
 def _do_xml(ns: argparse.Namespace, settings: Settings) -> float:
     from . import xmlreport
-    from .summary import Numbers
 
     reports, branch = _load(ns, settings)
-    if ns.skip_empty:
-        reports = [r for r in reports if r.numbers.n_statements > 0]
     outfile = ns.outfile or settings.xml_output
     out, close = _open_output(outfile)
     try:
-        xmlreport.write_xml(
+        total = xmlreport.write_xml(
             reports,
             out,
             branch=branch,
@@ -351,34 +350,30 @@ def _do_xml(ns: argparse.Namespace, settings: Settings) -> float:
             source_roots=[*settings.source, *settings.source_pkgs],
             relative_files=settings.relative_files,
             package_depth=settings.xml_package_depth,
+            skip_empty=settings.skip_empty if ns.skip_empty is None else ns.skip_empty,
         )
     finally:
         close()
     if outfile != "-" and not ns.quiet:
         _message(f"Wrote XML report to {outfile}")
-    total = Numbers()
-    for report in reports:
-        total = total + report.numbers
-    return total.pc_covered
+    return total
 
 
 def _do_lcov(ns: argparse.Namespace, settings: Settings) -> float:
     from . import lcovreport
-    from .summary import Numbers
 
     reports, branch = _load(ns, settings)
     outfile = ns.outfile or settings.lcov_output
     out, close = _open_output(outfile)
     try:
-        lcovreport.write_lcov(reports, out, branch=branch)
+        total = lcovreport.write_lcov(
+            reports, out, branch=branch, line_checksums=settings.lcov_line_checksums
+        )
     finally:
         close()
     if outfile != "-" and not ns.quiet:
         _message(f"Wrote LCOV report to {outfile}")
-    total = Numbers()
-    for report in reports:
-        total = total + report.numbers
-    return total.pc_covered
+    return total
 
 
 def _do_html(ns: argparse.Namespace, settings: Settings) -> float:

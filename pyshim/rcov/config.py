@@ -124,6 +124,7 @@ class Settings:
         self.json_output = "coverage.json"
         self.json_pretty_print = False
         self.lcov_output = "coverage.lcov"
+        self.lcov_line_checksums = False
 
     @property
     def exclude(self) -> list[str]:

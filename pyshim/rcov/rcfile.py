@@ -84,6 +84,7 @@ _OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "lcov": {
         "output": ("file", "lcov_output"),
+        "line_checksums": ("boolean", "lcov_line_checksums"),
     },
 }
 
@@ -98,7 +99,7 @@ _COVERAGE_ONLY: dict[str, set[str]] = {
     "html": {"extra_css", "show_contexts"},
     "xml": set(),
     "json": {"show_contexts"},
-    "lcov": {"line_checksums"},
+    "lcov": set(),
 }  # fmt: skip
 
 _VARIABLE = re.compile(
