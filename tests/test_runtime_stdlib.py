@@ -10,7 +10,7 @@ tracebacks, `inspect` and `f_lineno` right.
 
 Files are checked in worker processes (one per core) so that the run stays
 well under a minute per Python version in CI; `site-packages` is skipped (not
-the standard library). Known exceptions: none on 3.12 and 3.13.
+the standard library). Known exceptions: none on 3.12, 3.13 and 3.14.
 """
 
 from __future__ import annotations
@@ -96,6 +96,7 @@ def test_stdlib_code_trees_keep_their_lines() -> None:
         f"\n{sys.version.split()[0]}: {len(files)} files, {tally.checked} compared, "
         f"{tally.not_python} rejected by CPython, {len(tally.not_instrumented)} not instrumented"
     )
-    assert tally.checked > 1000
+    assert tally.checked > 100  # Debian's builds ship the library without its tests
+    assert tally.checked + tally.not_python == len(files)
     assert tally.mismatched == []
     assert tally.not_instrumented == []
