@@ -30,6 +30,14 @@ class Collector:
         raises it. Compiler warnings (SyntaxWarning) name original lines.
         Compiling a filename again replaces its code tree; its hits are kept
         when `source` is unchanged."""
+    def prepare(self, source: str, filename: str) -> tuple[str, Prepared]:
+        """For code that another compiler makes from text (pytest's assertion
+        rewriting): the text to give it (probes added in branch mode, `source`
+        unchanged in line mode) and the handle for `adopt`. Line numbers in
+        the text are the rewritten ones until `adopt`. Raises InstrumentError."""
+    def adopt(self, code: CodeType, prepared: Prepared) -> CodeType:
+        """The module code compiled from a prepared text, remapped to
+        `source`'s lines and registered for measurement as `compile` does."""
     def start(self) -> int:
         """Claim a tool id (sys.monitoring.COVERAGE_ID when free, else the first
         free one), register the LINE callback and enable local LINE events on
@@ -43,6 +51,9 @@ class Collector:
         """Per file: the executed lines (statement first lines) and, in branch
         mode, the executed arcs in coverage.py's data conventions: (l, l) for
         each executed line plus the arc(s) of every branch edge taken."""
+
+class Prepared:
+    """What `Collector.prepare` returns for `Collector.adopt` (opaque)."""
 
 class FileAnalysis:
     """Static facts about one file with coverage.py 7.17 semantics."""

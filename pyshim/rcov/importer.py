@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["MeasuringFinder", "MeasuringLoader", "read_source", "warn_not_measured"]
 
 _warned: set[str] = set()
+_PYTEST_REWRITE = "_pytest.assertion.rewrite"
 
 
 def warn_not_measured(path: str, reason: object) -> None:
@@ -122,6 +123,7 @@ class MeasuringFinder:
     def __init__(self, collector: _rcov.Collector, source_filter: SourceFilter) -> None:
         self.collector = collector
         self.filter = source_filter
+        self._pytest_pending = True
 
     def find_spec(
         self,
@@ -129,6 +131,14 @@ class MeasuringFinder:
         path: Sequence[str] | None,
         target: ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
+        if self._pytest_pending and _PYTEST_REWRITE in sys.modules:
+            # pytest compiles test files itself, before this finder: hook it
+            # once its module is loaded, before its hook loads any test file
+            # (pytest imports other modules in between).
+            self._pytest_pending = False
+            from .pytest_rewrite import hook_pytest
+
+            self._pytest_pending = not hook_pytest()
         spec = self._normal_spec(fullname, path, target)
         if spec is None:
             return None

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
-use rcov_instrument::{Analysis, Arc as LineArc, EdgeId, Options, Patterns};
+use rcov_instrument::{Analysis, Arc as LineArc, EdgeId, LineOrigin, Options, Patterns};
 
 use crate::compile::{
     compile_catching_warnings, compile_text, target_options, walk_tree, CodeTree,
@@ -45,6 +45,18 @@ struct MeasuredFile {
     probes: Arc<[EdgeId]>,
     hits: Arc<FileHits>,
     code_objects: Vec<Py<PyAny>>,
+}
+
+/// A file prepared for another compiler (pytest's assertion rewriting, which
+/// parses and compiles text itself): what `Collector.adopt` needs to put the
+/// compiled tree back on original lines and measure it.
+#[pyclass(frozen, module = "rcov._rcov")]
+pub struct Prepared {
+    filename: String,
+    source: String,
+    /// The origin of each rewritten line; None in line mode (text unchanged).
+    lines: Option<Vec<LineOrigin>>,
+    probes: Vec<EdgeId>,
 }
 
 /// Per file: executed lines, and in branch mode executed arcs.
@@ -102,6 +114,51 @@ impl Collector {
             )
         };
         self.register(py, source, filename, &tree, probes)?;
+        Ok(tree.module)
+    }
+
+    /// The text to compile instead of `source` (probes added in branch mode;
+    /// `source` itself in line mode) and the handle for `adopt`.
+    fn prepare(
+        &self,
+        py: Python<'_>,
+        source: &str,
+        filename: &str,
+    ) -> Result<(String, Prepared), RcovError> {
+        let (text, lines, probes) = if self.branch {
+            let options = target_options(py);
+            let rewrite = py
+                .detach(|| catch_panic("rewrite", || rcov_instrument::rewrite(source, &options)))?;
+            (rewrite.text, Some(rewrite.lines), rewrite.probes)
+        } else {
+            (source.to_string(), None, Vec::new())
+        };
+        let prepared = Prepared {
+            filename: filename.to_string(),
+            source: source.to_string(),
+            lines,
+            probes,
+        };
+        Ok((text, prepared))
+    }
+
+    /// Takes the module code compiled from a prepared text: remaps its tree
+    /// to original lines, registers it like `compile` does and returns it.
+    fn adopt<'py>(
+        &self,
+        py: Python<'py>,
+        code: &Bound<'py, PyAny>,
+        prepared: &Prepared,
+    ) -> Result<Bound<'py, PyAny>, RcovError> {
+        let remap = prepared.lines.as_deref().map(LineRemap::new);
+        let tree = walk_tree(code, remap.as_ref())?;
+        self.register(
+            py,
+            &prepared.source,
+            &prepared.filename,
+            &tree,
+            prepared.probes.clone(),
+        )?;
         Ok(tree.module)
     }
 

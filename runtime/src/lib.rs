@@ -101,6 +101,7 @@ fn _rcov(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InstrumentError", py.get_type::<InstrumentError>())?;
     m.add("DataError", py.get_type::<DataError>())?;
     m.add_class::<collector::Collector>()?;
+    m.add_class::<collector::Prepared>()?;
     m.add_class::<data_object::CoverageDataObject>()?;
     m.add_class::<file_analysis::FileAnalysisObject>()?;
     m.add_class::<file_analysis::FileResultObject>()?;
