@@ -102,8 +102,16 @@ _COVERAGE_ONLY: dict[str, set[str]] = {
     "lcov": set(),
 }  # fmt: skip
 
-_VARIABLE = re.compile(
-    r"""(?x)\$(?:(?P<dollar>\$)|(?P<word1>\w+)|\{(?P<word2>\w+)(?:(?P<strict>\?)|-(?P<defval>[^}]*))?\})"""
+# Could this TOML text hold coverage or rcov settings? (`[tool.coverage.run]`,
+# `[tool.rcov...]`, a bare `[tool]` table, or `[run]`-style tables of a
+# `.coveragerc.toml`.)
+_MAY_HOLD_SETTINGS = (
+    rb"tool\s*\.\s*\"?(coverage|rcov)|^\s*\[\s*tool\s*\]"
+    rb"|^\s*\[\s*(run|report|paths|html|xml|json|lcov)\b"
+)
+
+_VARIABLE = (
+    r"\$(?:(?P<dollar>\$)|(?P<word1>\w+)|\{(?P<word2>\w+)(?:(?P<strict>\?)|-(?P<defval>[^}]*))?\})"
 )
 
 
@@ -120,7 +128,9 @@ def _substitute(text: str, variables: Mapping[str, str], where: str) -> str:
             raise ConfigError(f"{where}: variable {word} is undefined: {text!r}")
         return m["defval"] or ""
 
-    return _VARIABLE.sub(replace, text)
+    if "$" not in text:
+        return text
+    return re.sub(_VARIABLE, replace, text)
 
 
 def _convert(kind: str, value: object, where: str, from_toml: bool) -> object:
@@ -267,7 +277,9 @@ def _load_toml(path: str) -> dict[str, object] | None:
         return None
     except OSError as exc:
         raise ConfigError(f"Couldn't read config file {path}: {exc}") from None
-    if b"coverage" not in data and b"rcov" not in data:
+    # Most pyproject.toml files hold no coverage settings: tell without paying
+    # for tomllib (a bare `[tool]` table could hide them, so parse that case).
+    if not re.search(_MAY_HOLD_SETTINGS, data, re.M):
         return {}
     import tomllib
 
