@@ -279,7 +279,7 @@ def _load_toml(path: str) -> dict[str, object] | None:
         raise ConfigError(f"Couldn't read config file {path}: {exc}") from None
     # Most pyproject.toml files hold no coverage settings: tell without paying
     # for tomllib (a bare `[tool]` table could hide them, so parse that case).
-    if not re.search(_MAY_HOLD_SETTINGS, data, re.M):
+    if not re.search(_MAY_HOLD_SETTINGS, data, re.MULTILINE):
         return {}
     import tomllib
 
