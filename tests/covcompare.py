@@ -112,6 +112,14 @@ def read_json_report(path: Path, cwd: Path) -> dict[str, FileFacts]:
     return result
 
 
+def empty_rcfile(workdir: Path) -> Path:
+    """An empty configuration file, given to both tools: neither may read the measured
+    project's own settings (setup.cfg, tox.ini, pyproject.toml, .coveragerc)."""
+    rcfile = workdir / "coveragerc"
+    rcfile.write_text("[run]\n", encoding="utf-8")
+    return rcfile
+
+
 def _run(
     command: list[str], cwd: Path, env: Mapping[str, str], timeout: float
 ) -> subprocess.CompletedProcess[str]:
@@ -144,10 +152,7 @@ def run_coverage(
     """`coverage run --branch PROGRAM` then `coverage json`; `args` is `script.py ...` or `-m mod ...`."""
     data = workdir / "coverage.data"
     report = workdir / "coverage.json"
-    # An empty configuration file: coverage.py must not read the project's own
-    # settings (setup.cfg, tox.ini, pyproject.toml, .coveragerc), which rcov ignores.
-    rcfile = workdir / "coveragerc"
-    rcfile.write_text("[run]\n", encoding="utf-8")
+    rcfile = empty_rcfile(workdir)
     environment = clean_env(env)
     python = [sys.executable, "-m", "coverage"]
     command = [
@@ -173,10 +178,16 @@ def run_coverage(
 
 
 def rcov_command(
-    args: Sequence[str], *, json_file: Path | None = None, source: Sequence[str] = ()
+    args: Sequence[str],
+    *,
+    json_file: Path | None = None,
+    source: Sequence[str] = (),
+    rcfile: Path | None = None,
 ) -> list[str]:
     """`python -m rcov.instrument --branch --no-report [...] PROGRAM`."""
     command = [sys.executable, "-m", "rcov.instrument", "--branch", "--no-report"]
+    if rcfile is not None:
+        command += ["--rcfile", str(rcfile)]
     if json_file is not None:
         command += ["--json", str(json_file)]
     for s in source:
@@ -195,7 +206,7 @@ def run_rcov(
 ) -> Measurement:
     """`python -m rcov.instrument --branch --no-report --json FILE PROGRAM`."""
     report = workdir / "rcov.json"
-    command = rcov_command(args, json_file=report, source=source)
+    command = rcov_command(args, json_file=report, source=source, rcfile=empty_rcfile(workdir))
     proc = _run(command, cwd, clean_env(env), timeout)
     files = read_json_report(report, cwd) if report.exists() else {}
     return Measurement(command, proc.returncode, proc.stdout, proc.stderr, files)
