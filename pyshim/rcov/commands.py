@@ -45,10 +45,11 @@ def _message(message: str) -> None:
     sys.stderr.write(message + "\n")
 
 
-def _list(values: list[str] | None) -> list[str] | None:
-    if not values:
+def _list(value: str | None) -> list[str] | None:
+    """A comma-separated option value (given once: the last one wins, as in coverage.py)."""
+    if not value:
         return None
-    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 # --- options ---------------------------------------------------------------
@@ -58,12 +59,8 @@ def _common(parser: argparse.ArgumentParser, *, report: bool = True) -> None:
     parser.add_argument("--data-file", metavar="FILE", help="the data file (default .coverage)")
     parser.add_argument("--rcfile", metavar="FILE", help="the configuration file")
     if report:
-        parser.add_argument(
-            "--include", action="append", metavar="PAT1,PAT2,...", help="report only these files"
-        )
-        parser.add_argument(
-            "--omit", action="append", metavar="PAT1,PAT2,...", help="leave these files out"
-        )
+        parser.add_argument("--include", metavar="PAT1,PAT2,...", help="report only these files")
+        parser.add_argument("--omit", metavar="PAT1,PAT2,...", help="leave these files out")
         parser.add_argument(
             "--fail-under",
             type=float,
