@@ -376,8 +376,6 @@ def _do_lcov(ns: argparse.Namespace, settings: Settings) -> float:
 def _do_html(ns: argparse.Namespace, settings: Settings) -> float:
     import importlib
 
-    from .summary import Numbers
-
     reports, branch = _load(ns, settings)
     skip_covered = ns.skip_covered
     if skip_covered is None:
@@ -390,8 +388,9 @@ def _do_html(ns: argparse.Namespace, settings: Settings) -> float:
     if skip_empty is None:
         skip_empty = settings.skip_empty
     directory = ns.directory or settings.html_dir
+    # Imported by name: the HTML reporter is the largest module and loads last.
     html = importlib.import_module("rcov.htmlreport")
-    html.write_html(
+    total: float = html.write_html(
         reports,
         directory,
         branch=branch,
@@ -404,10 +403,7 @@ def _do_html(ns: argparse.Namespace, settings: Settings) -> float:
     if not ns.quiet:
         index = os.path.join(directory, "index.html")
         _message(f"Wrote HTML report to {index}")
-    total = Numbers()
-    for report in reports:
-        total = total + report.numbers
-    return total.pc_covered
+    return total
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], float | int]] = {
