@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Run rcov's whole test suite: the Rust checks, then pytest on CPython 3.12 and 3.13.
+# Run rcov's whole test suite: the Rust checks, then pytest on CPython 3.12, 3.13,
+# 3.14 and 3.15.
 #
 #   bash scripts/test.sh                # everything (what CI runs)
 #   bash scripts/test.sh 3.12           # pytest on one Python version only (Rust checks too)
+#   bash scripts/test.sh 3.14           # likewise; 3.14 and 3.15 run in a Debian sid chroot
 #   bash scripts/test.sh --no-rust 3.13 # skip cargo test / fmt / clippy
 #   bash scripts/test.sh 3.12 -- -k accuracy -x   # arguments after -- go to pytest
 #
 # Needs only pyenv's CPython 3.12.1 / 3.13.0 and cargo; everything else comes from
 # PyPI. Each version gets its own virtualenv, .venv-test312 / .venv-test313
 # (created on the first run, reused afterwards), with tests/requirements.txt in it.
+# 3.14 and 3.15 are Debian sid's, in a root file system that scripts/sid-root.sh
+# builds once under .ci/sid-root (debootstrap; root needed), virtualenvs inside it.
 # The extension is an abi3 wheel: it is built once with `maturin build --release`
 # and installed into every virtualenv.
 #
@@ -26,7 +30,7 @@ if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then
     PATH="$HOME/.cargo/bin:$PATH"
 fi
 PYENV_ROOT="$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")"
-declare -A PATCH=([3.12]=3.12.1 [3.13]=3.13.0)
+declare -A PATCH=([3.12]=3.12.1 [3.13]=3.13.0 [3.14]="3.14, Debian sid" [3.15]="3.15, Debian sid")
 
 run_rust=1
 versions=()
@@ -34,14 +38,14 @@ pytest_args=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-rust) run_rust=0 ;;
-        3.12 | 3.13) versions+=("$1") ;;
+        3.12 | 3.13 | 3.14 | 3.15) versions+=("$1") ;;
         --) shift; pytest_args=("$@"); break ;;
-        -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
-        *) echo "test.sh: unknown argument $1 (expected 3.12, 3.13, --no-rust or --)" >&2; exit 2 ;;
+        -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+        *) echo "test.sh: unknown argument $1 (expected 3.12, 3.13, 3.14, 3.15, --no-rust or --)" >&2; exit 2 ;;
     esac
     shift
 done
-[ ${#versions[@]} -eq 0 ] && versions=(3.12 3.13)
+[ ${#versions[@]} -eq 0 ] && versions=(3.12 3.13 3.14 3.15)
 
 results=()
 failed=0
@@ -59,10 +63,30 @@ step() { # step NAME COMMAND...: run, time and record one step
 }
 
 interpreter() { echo "$PYENV_ROOT/versions/${PATCH[$1]}/bin/python$1"; }
-venv_of() { echo "$ROOT/.venv-test${1/./}"; }
+
+# --- 3.14 and 3.15: not in pyenv here; they run in a Debian sid root file system
+# that scripts/sid-root.sh builds (once) under .ci/sid-root, in a virtualenv inside
+# it, with this checkout mounted at the same path. The wheel is built on the host.
+is_sid() { [ "$1" = 3.14 ] || [ "$1" = 3.15 ]; }
+venv_of() {
+    if is_sid "$1"; then echo "$ROOT/.ci/sid-root/opt/rcov/venv-test${1/./}"; else echo "$ROOT/.venv-test${1/./}"; fi
+}
+venv_python() { # venv_python VERSION ARGS...: the python of that version's test virtualenv
+    if is_sid "$1"; then
+        bash "$ROOT/scripts/sid-root.sh" python "$@"
+    else
+        "$(venv_of "$1")/bin/python" "${@:2}"
+    fi
+}
+# The wheel is built (and the index probed) by a host interpreter: the first host
+# version asked for, or 3.12 (whose virtualenv is then made for maturin alone).
+BUILD_VERSION=3.12
+for v in "${versions[@]}"; do is_sid "$v" || { BUILD_VERSION="$v"; break; }; done
+# --- end of 3.14 / 3.15
 
 make_venv() { # make_venv VERSION: create (or reuse) the virtualenv and install the test requirements
     local python venv
+    if is_sid "$1"; then bash "$ROOT/scripts/sid-root.sh" venv "$1"; return; fi
     python="$(interpreter "$1")"
     venv="$(venv_of "$1")"
     if [ ! -x "$python" ]; then
@@ -78,20 +102,20 @@ make_venv() { # make_venv VERSION: create (or reuse) the virtualenv and install 
 WHEELS="$ROOT/target/test-wheels"
 build_wheel() { # one abi3 wheel serves every Python version
     rm -rf "$WHEELS"
-    "$(venv_of "${versions[0]}")/bin/maturin" build --release --quiet \
-        --interpreter "$(interpreter "${versions[0]}")" -o "$WHEELS"
+    "$(venv_of "$BUILD_VERSION")/bin/maturin" build --release --quiet \
+        --interpreter "$(interpreter "$BUILD_VERSION")" -o "$WHEELS"
 }
 
 install_wheel() {
     local wheel
     wheel="$(ls "$WHEELS"/rcov-*.whl 2>/dev/null | head -n 1)"
     [ -n "$wheel" ] || { echo "no wheel in $WHEELS" >&2; return 1; }
-    "$(venv_of "$1")/bin/python" -m pip install --quiet --disable-pip-version-check \
+    venv_python "$1" -m pip install --quiet --disable-pip-version-check \
         --force-reinstall --no-deps "$wheel"
 }
 
 pypi_reachable() { # asks pip's configured index, so no host is named here
-    "$(interpreter "${versions[0]}")" -m pip index versions pip --quiet \
+    "$(interpreter "$BUILD_VERSION")" -m pip index versions pip --quiet \
         --disable-pip-version-check >/dev/null 2>&1 \
         || { echo "the package index is not reachable"; return 1; }
 }
@@ -110,8 +134,8 @@ LOGS="$ROOT/target/test-logs"
 run_pytest() { # pytest in the virtualenv of one version, its output to a log file
     # rcov comes from the installed wheel (pyshim/ is not on sys.path). Any
     # non-zero status fails the step, including pytest's 5 for "no test collected".
-    "$(venv_of "$1")/bin/python" -m pytest -q -rfE -p no:cacheprovider --durations=5 \
-        --basetemp="${TMPDIR:-/tmp}/rcov-pytest-$1" \
+    venv_python "$1" -m pytest -q -rfE -p no:cacheprovider --durations=5 \
+        --basetemp="$(is_sid "$1" && echo /tmp || echo "${TMPDIR:-/tmp}")/rcov-pytest-$1" \
         "${network_marker[@]}" "${pytest_args[@]}" >"$LOGS/pytest-$1.log" 2>&1
 }
 
@@ -139,6 +163,9 @@ run_all_pytest() { # the versions run side by side (pytest uses one core each), 
 for v in "${versions[@]}"; do
     step "virtualenv $(venv_of "$v" | sed "s|$ROOT/||") (CPython ${PATCH[$v]})" make_venv "$v"
 done
+case " ${versions[*]} " in *" $BUILD_VERSION "*) ;; *) # only 3.14/3.15 asked for: maturin's
+    step "virtualenv $(venv_of "$BUILD_VERSION" | sed "s|$ROOT/||") (CPython ${PATCH[$BUILD_VERSION]}, builds the wheel)" make_venv "$BUILD_VERSION" ;;
+esac
 
 if [ $run_rust -eq 1 ]; then
     # PyO3's build script must see a 3.12+ interpreter (the default python3 is older).
