@@ -102,7 +102,9 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines + [""]
 
 
-def python_section(res: Results) -> list[str]:
+def python_section(full: Results) -> list[str]:
+    done = [w for w in full.workloads if any(full.ok(w, t) for t in full.tools)]
+    res = Results(full.version, done, full.tools, full.samples)
     measured = [t for t in res.tools if t != "none"]
     counts = [len(res.ok(w, t)) for w in res.workloads for t in res.tools]
     out = [f"## Python {res.version}", ""]

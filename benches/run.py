@@ -73,21 +73,20 @@ def groups(workloads: list[Workload]) -> list[list[Workload]]:
     return out
 
 
-def run_repetition(
-    python: str, results: Results, workloads: list[Workload], tools: list[Tool], verbose: bool
+def run_group(
+    python: str, results: Results, group: list[Workload], tools: list[Tool], verbose: bool
 ) -> None:
     with tempfile.TemporaryDirectory(prefix="rcov-bench-") as tmp:
         scratch = Path(tmp)
-        for group in groups(workloads):
-            for tool in tools:
-                # A cold import run leaves the caches warm for the same tool,
-                # so the warm run right after it needs no priming run.
-                previous = ""
-                for workload in group:
-                    primed = previous == "cold"
-                    sample = measure(python, workload, tool, scratch, verbose, primed)
-                    results.add(workload.name, tool.name, sample)
-                    previous = workload.cache
+        for tool in tools:
+            # A cold import run leaves the caches warm for the same tool, so
+            # the warm run right after it needs no priming run.
+            previous = ""
+            for workload in group:
+                primed = previous == "cold"
+                sample = measure(python, workload, tool, scratch, verbose, primed)
+                results.add(workload.name, tool.name, sample)
+                previous = workload.cache
 
 
 def main() -> None:
@@ -119,12 +118,19 @@ def main() -> None:
         workloads = all_workloads(args.quick, args.scale, py, only)
         names = [w.name for w in workloads]
         plan.append((py, workloads, Results(python_version(py), names, [t.name for t in tools])))
-    # Repetitions outermost, outputs rewritten after each: a run cut short
-    # still leaves complete tables (with fewer repetitions).
+    # Repetitions outermost, then workloads, then interpreters, and the
+    # outputs rewritten after each step: a run cut short still leaves tables
+    # in which both interpreters have the same workloads.
     for rep in range(reps):
-        for py, workloads, results in plan:
-            print(f"== Python {results.version}: repetition {rep + 1} of {reps}", file=sys.stderr)
-            run_repetition(py, results, workloads, tools, args.verbose)
+        for index in range(len(groups(plan[0][1]))):
+            for py, workloads, results in plan:
+                group = groups(workloads)[index]
+                print(
+                    f"== Python {results.version}: repetition {rep + 1} of {reps}, "
+                    f"{', '.join(w.name for w in group)}",
+                    file=sys.stderr,
+                )
+                run_group(py, results, group, tools, args.verbose)
             all_results = [r for _, _, r in plan]
             elapsed = time.time() - started
             write_outputs(
