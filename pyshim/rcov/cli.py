@@ -19,7 +19,7 @@ import argparse
 import atexit
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .config import RunOptions
 from .runner import Program, exit_like_python_after_sigint, run_program
@@ -140,6 +140,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--rcfile", metavar="FILE", help="the configuration file (default: searched for)"
     )
+    parser.add_argument(
+        "--sigterm",
+        action="store_true",
+        help="save the data when the program is ended by SIGTERM (then end as SIGTERM does)",
+    )
     parser.add_argument("--version", action="version", version=f"rcov {_version()}")
     return parser
 
@@ -189,7 +194,12 @@ def parse_run_args(argv: Sequence[str], prog: str) -> tuple[RunOptions, Program]
         append=ns.append,
         relative_files=settings.relative_files,
     )
+    options.sigterm = ns.sigterm or settings.sigterm
     return options, program
+
+
+def _nothing() -> None:
+    pass
 
 
 def run(options: RunOptions, program: Program) -> int:
@@ -202,16 +212,24 @@ def run(options: RunOptions, program: Program) -> int:
         sys.stderr.write(f"rcov: {exc}\n")
         return 2
 
+    from .process_start import measure_children, register
+
+    clean_up: Callable[[], None] = _nothing
+
     def at_exit() -> None:
         session.finish()
+        clean_up()
         exit_like_python_after_sigint()
 
     atexit.register(at_exit)
     try:
+        clean_up = measure_children(session)
         session.start()
+        register(session)
     except Exception as exc:  # noqa: BLE001 - never keep the program from running
         sys.stderr.write(f"rcov: cannot measure: {exc}\n")
         session.abandon()
+        clean_up()
         return run_program(program)
     return run_program(program, session.compile_main)
 

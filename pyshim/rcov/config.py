@@ -53,6 +53,7 @@ class RunOptions:
         parallel: bool = False,
         append: bool = False,
         relative_files: bool = False,
+        sigterm: bool = False,
     ) -> None:
         self.branch = branch
         self.source = list(source or [])
@@ -73,6 +74,8 @@ class RunOptions:
         self.parallel = parallel
         self.append = append
         self.relative_files = relative_files
+        # Save the data on SIGTERM, then end as SIGTERM does.
+        self.sigterm = sigterm
 
     def __repr__(self) -> str:
         return f"RunOptions({vars(self)!r})"
@@ -97,6 +100,7 @@ class Settings:
         self.parallel = False
         self.data_file = ".coverage"
         self.relative_files = False
+        self.sigterm = False
         # [paths]: local root -> [local root, other roots...]
         self.paths: dict[str, list[str]] = {}
         # [report]

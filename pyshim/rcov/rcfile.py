@@ -51,6 +51,7 @@ _OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "parallel": ("boolean", "parallel"),
         "data_file": ("file", "data_file"),
         "relative_files": ("boolean", "relative_files"),
+        "sigterm": ("boolean", "sigterm"),
     },
     "report": {
         "exclude_lines": ("regexlist", "exclude_lines"),
@@ -93,7 +94,7 @@ _COVERAGE_ONLY: dict[str, set[str]] = {
     "run": {
         "command_line", "concurrency", "context", "core", "cover_pylib", "debug",
         "debug_file", "disable_warnings", "dynamic_context", "patch", "plugins",
-        "sigterm", "source_dirs", "timid", "_crash",
+        "source_dirs", "timid", "_crash",
     },
     "report": {"ignore_errors", "include_namespace_packages", "contexts"},
     "html": {"extra_css", "show_contexts"},

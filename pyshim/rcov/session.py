@@ -43,12 +43,13 @@ def _say(message: str) -> None:
 class Session:
     """Measures one run of a program with the given options."""
 
-    def __init__(self, options: RunOptions) -> None:
+    def __init__(self, options: RunOptions, cwd: str | None = None) -> None:
         self.options = options
         self.filter = SourceFilter(
             split_option_list(options.source),
             split_option_list(options.include),
             split_option_list(options.omit),
+            cwd=cwd,
         )
         has_source = bool(self.filter.source_dirs or self.filter.source_pkgs)
         if has_source and split_option_list(options.include):
@@ -57,14 +58,31 @@ class Session:
         self.finder = MeasuringFinder(self.collector, self.filter)
         self._started = False
         self._finished = False
-        # A forked child inherits the atexit handler; only the process that
-        # started measuring reports (data files per process come later).
+        # A forked child inherits the atexit handler; it reports only if
+        # `forked()` made the session its own (exits.py does, after fork).
         self._pid = os.getpid()
+        # When set (a time.time()), `finish` combines into the data file the
+        # parallel data files written since by child processes.
+        self.children_since: float | None = None
+        # A child process (started by RCOV_PROCESS_START, or forked): it
+        # saves only what it executed, and only if anything; the parent lists
+        # the never-imported files.
+        self.child = False
 
     def start(self) -> None:
         self.collector.start()
         install(self.finder)
         self._started = True
+
+    def forked(self) -> None:
+        """In a forked child: the session is this process's own from now on,
+        saved to a parallel data file of its own, with no report."""
+        self._pid = os.getpid()
+        self.children_since = None
+        self.child = True
+        opts = self.options
+        opts.parallel, opts.append, opts.report = True, False, False
+        opts.json_file = opts.report_file = None
 
     def abandon(self) -> None:
         """Measurement could not start: there will be nothing to report."""
@@ -105,6 +123,8 @@ class Session:
                 data.add_lines(key(path), lines)
         for path in self.collector.measured_files():
             data.touch(key(path))
+        if self.child:
+            return data
         for pkg in self.filter.unseen_packages():
             _say(f"module {pkg} was never imported")
         for path in self.filter.unimported_files():
@@ -126,7 +146,7 @@ class Session:
     def save(self, data: _rcov.CoverageData) -> None:
         """Write the data file (parallel-named, or added to the existing one)."""
         opts = self.options
-        if opts.data_file is None:
+        if opts.data_file is None or (self.child and not len(data)):
             return
         target = opts.data_file
         if opts.parallel:
@@ -143,6 +163,36 @@ class Session:
             data.write(target, run_meta(_rcov.__version__))
         except _rcov.DataError as exc:
             _say(str(exc))
+
+    def _with_children(self, data: _rcov.CoverageData) -> _rcov.CoverageData:
+        """Combine the children's data files (written since `children_since`)
+        into the data file; the combined data, or `data` if there were none."""
+        opts = self.options
+        if self.children_since is None or opts.data_file is None or opts.parallel:
+            return data
+        from .combine import combine
+        from .datafiles import combinable_files
+
+        since = self.children_since - 1.0  # file times may be coarser than time.time()
+        children = []
+        for path in combinable_files(opts.data_file):
+            try:
+                if os.path.getmtime(path) >= since:
+                    children.append(path)
+            except OSError:
+                continue
+        if not children:
+            return data
+        combined = combine(
+            opts.data_file,
+            children,
+            append=True,
+            strict=False,
+            meta=run_meta(_rcov.__version__),
+            message=lambda _msg: None,
+            warn=_say,
+        )
+        return data if combined is None else combined
 
     def write_reports(self, reports: list[FileReport]) -> None:
         opts = self.options
@@ -194,6 +244,7 @@ class Session:
             self.stop()
             data = self.data()
             self.save(data)
+            data = self._with_children(data)
             self.write_reports(self.results(data))
         except BrokenPipeError:
             pass  # stdout went away (`... | head`): nothing to say it to

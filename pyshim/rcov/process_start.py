@@ -1,0 +1,192 @@
+"""Measurement in child processes: the `RCOV_PROCESS_START` configuration.
+
+A measured program's children are measured by the `rcov.pth` file installed
+with the package: in any Python process whose environment has
+`RCOV_PROCESS_START`, it calls `start_from_env()` while `site` runs, before
+the program's own modules are imported. Without the variable the .pth costs
+one `os.environ.get`.
+
+The variable names a configuration file:
+- one written by `write_process_config` (`rcov run`, the pytest plugin): JSON
+  holding the parent's run options and its start directory, so a child that
+  changes directory still measures the same files and writes its data file
+  beside the parent's;
+- or any configuration file rcov reads (`.coveragerc`, `pyproject.toml`, ...),
+  as coverage.py's `COVERAGE_PROCESS_START` does.
+
+Every child writes its own parallel data file (`.coverage.<host>.pid<pid>.X..x`)
+and no report; the parent combines them (see `Session.finish`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .config import RunOptions
+
+# Names for annotations only: the typing module is not loaded at run time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .session import Session
+
+__all__ = [
+    "ENV",
+    "current_session",
+    "measure_children",
+    "register",
+    "start_from_env",
+    "start_session",
+    "write_process_config",
+]
+
+ENV = "RCOV_PROCESS_START"
+_FORMAT = "rcov-process-config-1"
+
+# The session measuring this process, whoever started it.
+_current: list[Session] = []
+
+
+def current_session() -> Session | None:
+    """The session measuring this process, if one was started by this module."""
+    return _current[0] if _current else None
+
+
+def write_process_config(options: RunOptions, cwd: str, directory: str | None = None) -> str:
+    """Write the configuration children measure with; return its path.
+
+    The file lives in `directory` (default: a new temporary directory); the
+    caller removes it when the run is over.
+    """
+    import json
+    import tempfile
+
+    settings = {
+        "format": _FORMAT,
+        "cwd": cwd,
+        "branch": options.branch,
+        "source": options.source,
+        "include": options.include,
+        "omit": options.omit,
+        "exclude": options.exclude,
+        "partial": options.partial,
+        "data_file": options.data_file,
+        "relative_files": options.relative_files,
+        "sigterm": options.sigterm,
+    }
+    fd, path = tempfile.mkstemp(prefix="rcov-process-", suffix=".json", dir=directory)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(settings, f)
+    return path
+
+
+def _child_options(path: str) -> tuple[RunOptions, str | None]:
+    """The run options a child measures with, and the directory they are relative to."""
+    with open(path, "rb") as f:
+        head = f.read(1)
+    if head == b"{":
+        import json
+
+        with open(path, encoding="utf-8") as f:
+            saved = json.load(f)
+        if saved.get("format") == _FORMAT:
+            options = RunOptions(
+                branch=saved["branch"],
+                source=saved["source"],
+                include=saved["include"],
+                omit=saved["omit"],
+                exclude=saved["exclude"],
+                partial=saved["partial"],
+                data_file=saved["data_file"],
+                relative_files=saved["relative_files"],
+            )
+            options.sigterm = bool(saved.get("sigterm", False))
+            return _as_child(options), saved["cwd"]
+    from .rcfile import read_settings
+
+    settings = read_settings(path)
+    options = RunOptions(
+        branch=settings.branch,
+        source=[*settings.source, *settings.source_pkgs],
+        include=settings.run_include,
+        omit=settings.run_omit,
+        exclude=settings.exclude,
+        partial=settings.partial,
+        data_file=os.path.abspath(settings.data_file),
+        relative_files=settings.relative_files,
+    )
+    options.sigterm = settings.sigterm
+    return _as_child(options), None
+
+
+def _as_child(options: RunOptions) -> RunOptions:
+    """A child writes its own parallel data file and no report."""
+    options.parallel = True
+    options.append = False
+    options.report = False
+    options.json_file = None
+    options.report_file = None
+    return options
+
+
+def start_session(options: RunOptions, cwd: str | None = None) -> Session:
+    """Start measuring this process with `options`; it saves at exit (and at
+    `os._exit`, `exec`, after `fork` in the child, and on SIGTERM if asked)."""
+    import atexit
+
+    from .session import Session
+
+    session = Session(options, cwd=cwd)
+    session.child = True
+    session.start()
+    atexit.register(session.finish)
+    register(session)
+    return session
+
+
+def register(session: Session) -> None:
+    """Make `session` this process's: saved on every exit (see exits.py)."""
+    from .exits import install_exit_hooks
+
+    _current[:] = [session]
+    install_exit_hooks(session.options.sigterm)
+
+
+def measure_children(session: Session) -> Callable[[], None]:
+    """Have the children of this process measured like it, and combined into
+    its data file when it finishes. Returns the clean-up to call at the end."""
+    import time
+
+    path = write_process_config(session.options, session.filter.cwd)
+    os.environ[ENV] = path
+    session.children_since = time.time()
+    pid = os.getpid()
+
+    def clean_up() -> None:
+        if os.getpid() != pid:
+            return  # a forked child: the run is not over
+        if os.environ.get(ENV) == path:
+            del os.environ[ENV]
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+
+    return clean_up
+
+
+def start_from_env() -> None:
+    """Called by rcov.pth when RCOV_PROCESS_START is set; never raises."""
+    path = os.environ.get(ENV)
+    if not path or _current:
+        return
+    try:
+        options, cwd = _child_options(path)
+        start_session(options, cwd)
+    except Exception as exc:  # noqa: BLE001 - never keep the program from running
+        try:
+            sys.stderr.write(f"rcov: cannot measure this process ({ENV}={path}): {exc}\n")
+        except Exception:  # noqa: BLE001, S110 - stderr itself is unusable
+            pass
