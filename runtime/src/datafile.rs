@@ -120,8 +120,22 @@ pub fn write(
     data: &CoverageData,
     meta: &[(String, String)],
 ) -> Result<(), DataError> {
+    let dir = match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(DataError::Io {
+            action: "write",
+            path: target.display().to_string(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("no such directory: '{}'", dir.display()),
+            ),
+        });
+    }
     let temp = temp_path(target);
-    let result = write_file(&temp, data, meta).and_then(|()| {
+    let result = write_file(&temp, target, data, meta).and_then(|()| {
         fs::rename(&temp, target).map_err(io_error("write", target))?;
         sync_directory(target);
         Ok(())
@@ -144,12 +158,15 @@ fn sync_directory(target: &Path) {
     }
 }
 
+/// Writes the complete data file at `path` (the temporary file); errors name
+/// `target`, the file the user asked for.
 fn write_file(
     path: &Path,
+    target: &Path,
     data: &CoverageData,
     meta: &[(String, String)],
 ) -> Result<(), DataError> {
-    let err = sqlite_error(path);
+    let err = sqlite_error(target);
     let _ = fs::remove_file(path);
     {
         let mut con = Connection::open(path).map_err(&err)?;
@@ -209,7 +226,7 @@ fn write_file(
     }
     fs::File::open(path)
         .and_then(|file| file.sync_all())
-        .map_err(io_error("write", path))
+        .map_err(io_error("write", target))
 }
 
 /// Reads the data file at `path` (the data of all its contexts, as one).
@@ -401,6 +418,17 @@ mod tests {
             })
             .count();
         assert_eq!(leftovers, 0);
+    }
+
+    #[test]
+    fn a_write_error_names_the_target() {
+        let dir = scratch("missing-dir");
+        let target = dir.join("no").join("such").join(".coverage");
+        let err = write(&target, &CoverageData::new(Some(false)), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&target.display().to_string()), "{err}");
+        assert!(!err.contains(TEMP_PREFIX), "{err}");
     }
 
     #[test]
