@@ -301,12 +301,17 @@ def test_sigkill_during_save_leaves_the_old_or_the_new_file(tmp_path: Path) -> N
 
 def test_erase_removes_data_parallel_files_and_leftovers(tmp_path: Path) -> None:
     (tmp_path / "prog.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "keep.txt").write_text("x", encoding="utf-8")
     rcov(tmp_path, "run", "--no-report", "prog.py")
     rcov(tmp_path, "run", "-p", "--no-report", "prog.py")
     (tmp_path / ".rcov-tmp-1-abcdef-.coverage").write_bytes(b"half")
-    (tmp_path / "keep.txt").write_text("x", encoding="utf-8")
+    # As coverage.py: the parallel files go only under [run] parallel.
     rcov(tmp_path, "erase")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt", "prog.py"]
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left[0].startswith(".coverage.") and left[1:] == ["keep.txt", "prog.py"]
+    (tmp_path / ".coveragerc").write_text("[run]\nparallel = true\n", encoding="utf-8")
+    rcov(tmp_path, "erase")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".coveragerc", "keep.txt", "prog.py"]
 
 
 def test_at_exit_report_and_data_file_agree(tmp_path: Path) -> None:

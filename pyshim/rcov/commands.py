@@ -281,7 +281,7 @@ def _do_combine(ns: argparse.Namespace, settings: Settings) -> int:
 def _do_erase(ns: argparse.Namespace, settings: Settings) -> int:
     from .datafiles import erase
 
-    erase(settings.data_file)
+    erase(settings.data_file, parallel=settings.parallel)
     return OK
 
 

@@ -87,8 +87,9 @@ def combinable_files(data_file: str, data_paths: list[str] | None = None) -> lis
     return sorted(f for f in found if not f.endswith("-journal"))
 
 
-def erase(data_file: str) -> list[str]:
-    """Delete the data file, its parallel files and leftovers of killed saves.
+def erase(data_file: str, *, parallel: bool) -> list[str]:
+    """Delete the data file and leftovers of killed saves, and with `parallel`
+    its parallel files too (as coverage.py's erase does under `[run] parallel`).
 
     Returns the files deleted.
     """
@@ -97,7 +98,8 @@ def erase(data_file: str) -> list[str]:
     path = os.path.abspath(data_file)
     directory, name = os.path.split(path)
     candidates = [path]
-    candidates += glob.glob(glob.escape(path) + ".*")
+    if parallel:
+        candidates += glob.glob(glob.escape(path) + ".*")
     candidates += glob.glob(
         os.path.join(glob.escape(directory), TEMP_PREFIX + "*-" + glob.escape(name) + "*")
     )
