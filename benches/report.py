@@ -142,6 +142,11 @@ def python_section(full: Results) -> list[str]:
     return out
 
 
+def time_ratio(res: Results, workload: str, tool: str, other: str) -> float | None:
+    mine, theirs = res.seconds(workload, tool), res.seconds(workload, other)
+    return mine / theirs if mine is not None and theirs else None
+
+
 def targets(res: Results) -> list[str]:
     """The issue's targets, checked against these numbers."""
     out = ["Targets (issue 4):", ""]
@@ -168,7 +173,7 @@ def targets(res: Results) -> list[str]:
         verdict = "faster everywhere" if not slower else "not faster on " + ", ".join(slower)
         out.append(f"- rcov {mode} vs SlipCover {mode}: {verdict}")
     vs_cov = [
-        f"{w} {fmt(res.seconds(w, 'rcov-branch') / c if (c := res.seconds(w, 'coverage-branch')) and res.seconds(w, 'rcov-branch') else None, '.2f')}"
+        f"{w} {fmt(time_ratio(res, w, 'rcov-branch', 'coverage-branch'), '.2f')}"
         for w in res.workloads
     ]
     out.append("- rcov branch time / coverage.py branch time: " + ", ".join(vs_cov))

@@ -34,7 +34,7 @@ def main(n: int) -> float:
         u = times_ata(v)
     vbv = sum(a * b for a, b in zip(u, v))
     vv = sum(b * b for b in v)
-    result = (vbv / vv) ** 0.5
+    result: float = (vbv / vv) ** 0.5
     print(f"spectral_norm: {result:.9f}")
     return result
 
