@@ -167,6 +167,20 @@ case " ${versions[*]} " in *" $BUILD_VERSION "*) ;; *) # only 3.14/3.15 asked fo
     step "virtualenv $(venv_of "$BUILD_VERSION" | sed "s|$ROOT/||") (CPython ${PATCH[$BUILD_VERSION]}, builds the wheel)" make_venv "$BUILD_VERSION" ;;
 esac
 
+# --- headless Chromium for tests/test_htmlreport.py (the HTML report is checked in
+# a browser): Debian's chromium package, installed once, only when it is missing.
+# Without it (not root, no apt-get) the browser tests are skipped, not failed.
+ensure_chromium() {
+    command -v chromium >/dev/null && return 0
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+        echo "chromium is not installed and cannot be installed here: browser tests will be skipped"
+        return 0
+    fi
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+step "chromium for the HTML report's browser tests" ensure_chromium
+# --- end of chromium
+
 if [ $run_rust -eq 1 ]; then
     # PyO3's build script must see a 3.12+ interpreter (the default python3 is older).
     export PYO3_PYTHON
