@@ -161,7 +161,7 @@ def pytest_load_initial_conftests(early_config: Config, parser: Parser, args: li
     if not ns.rcov_append:
         from .datafiles import erase
 
-        erase(options.data_file or ".coverage")
+        erase(options.data_file or ".coverage", parallel=True)
     options.append = ns.rcov_append
     session = Session(options)
     state = _State(session, rcfile, owner=True)
