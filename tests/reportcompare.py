@@ -142,3 +142,43 @@ def measured_corpus_program(program: str, base: Path, *, branch: bool = True) ->
         shutil.copytree(CORPUS, cwd, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         _measured[key] = measure(program, cwd, where, branch=branch)
     return _measured[key]
+
+
+def commands_on_rcov_data(
+    program: str, cwd: Path, command: str, *, source: list[str] | None = None
+) -> tuple[str, str]:
+    """`rcov run --branch PROGRAM`, then `rcov COMMAND` and `coverage COMMAND` on its data file.
+
+    The whole of rcov this time (measurement, data file, analysis, reporter):
+    returns the report text of (rcov, coverage.py), both written with `-o`.
+    Both tools read the same `.coveragerc` in `cwd` (with `[run] source`).
+    """
+    (cwd / ".coveragerc").write_text(
+        f"[run]\nbranch = true\nsource = {','.join(source or [])}\n", encoding="utf-8"
+    )
+    if not (cwd / ".coverage").exists():
+        run = subprocess.run(
+            [sys.executable, "-m", "rcov.instrument", "--branch", "--no-report", program],
+            cwd=cwd,
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        assert (cwd / ".coverage").exists(), f"rcov wrote no data file:\n{run.stderr}"
+    texts = []
+    for tool in (["-c", "from rcov.cli import main; main()"], ["-m", "coverage"]):
+        out = cwd / f"{command}-{tool[0]}.out"
+        proc = subprocess.run(
+            [sys.executable, *tool, command, "-o", str(out)],
+            cwd=cwd,
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        assert proc.returncode == 0, f"{tool} {command} failed:\n{proc.stderr}"
+        texts.append(out.read_text(encoding="utf-8"))
+    return texts[0], texts[1]

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from rcov import _rcov
 from rcov.lcovreport import line_hash, write_lcov
 from rcov.summary import FileReport
-from reportcompare import CORPUS_PROGRAMS, measure, measured_corpus_program
+from reportcompare import (
+    CORPUS,
+    CORPUS_PROGRAMS,
+    commands_on_rcov_data,
+    measure,
+    measured_corpus_program,
+)
 
 _FUNCTION_RECORD = re.compile(r"^FN[A-Z]*:.*\n", re.MULTILINE)
 
@@ -86,6 +93,24 @@ def test_exit_arcs_are_named_by_their_scope(tmp_path: Path) -> None:
         "BRDA:18,0,exit the module,1",
     ):
         assert record + "\n" in ours
+
+
+@pytest.mark.parametrize(
+    "program", ["if_elif_else.py", "early_return.py", "try_except.py", "while_variants.py"]
+)
+def test_rcov_lcov_on_rcov_data(program: str, tmp_path: Path) -> None:
+    cwd = tmp_path / "src"
+    shutil.copytree(CORPUS, cwd)
+    ours, theirs = commands_on_rcov_data(program, cwd, "lcov")
+    assert ours == without_functions(theirs)
+
+
+def test_rcov_lcov_on_rcov_data_with_source(tmp_path: Path) -> None:
+    cwd = tmp_path / "src"
+    shutil.copytree(CORPUS, cwd)
+    ours, theirs = commands_on_rcov_data("import_package.py", cwd, "lcov", source=["shapes"])
+    assert ours == without_functions(theirs)
+    assert ours.count("end_of_record") == 4  # the package's four files
 
 
 def test_unrun_branch_lines_say_dash(base: Path) -> None:

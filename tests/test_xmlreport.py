@@ -19,6 +19,7 @@ from rcov.xmlreport import rate, write_xml
 from reportcompare import (
     CORPUS,
     CORPUS_PROGRAMS,
+    commands_on_rcov_data,
     measure,
     measured_corpus_program,
     xml_comparable,
@@ -49,6 +50,34 @@ def test_corpus_program_lines(program: str, base: Path) -> None:
     ours = rcov_xml(run.reports, branch=False, source_roots=[])
     assert xml_comparable(ours) == xml_comparable(run.xml)
     assert 'branches-valid="0"' in ours and 'branch="true"' not in ours
+
+
+# A spread of constructs; the corpus-wide comparison above covers the rest.
+END_TO_END = [
+    "if_elif_else.py",
+    "early_return.py",
+    "match_guards.py",
+    "try_except.py",
+    "pragma_no_branch.py",
+    "with_statements.py",
+    "deep_nesting.py",
+]
+
+
+@pytest.mark.parametrize("program", END_TO_END)
+def test_rcov_xml_on_rcov_data(program: str, tmp_path: Path) -> None:
+    cwd = tmp_path / "src"
+    shutil.copytree(CORPUS, cwd)
+    ours, theirs = commands_on_rcov_data(program, cwd, "xml")
+    assert xml_comparable(ours) == xml_comparable(theirs)
+
+
+def test_rcov_xml_on_rcov_data_with_source(tmp_path: Path) -> None:
+    cwd = tmp_path / "src"
+    shutil.copytree(CORPUS, cwd)
+    ours, theirs = commands_on_rcov_data("import_package.py", cwd, "xml", source=["shapes"])
+    assert xml_comparable(ours) == xml_comparable(theirs)
+    assert "<source>" + str((cwd / "shapes").resolve()) + "</source>" in ours
 
 
 def test_source_roots_name_files_relative_to_them(tmp_path: Path) -> None:
