@@ -192,3 +192,50 @@ impl<'py> Walk<'_, 'py> {
         self.raw_statements.extend(lines);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcov_instrument::LineOrigin;
+
+    /// Every code object of a few large library modules, as CPython 3.12
+    /// compiles them: the identity remap must give back the very same bytes
+    /// (decode → encode is lossless and picks CPython's own forms).
+    #[test]
+    fn identity_remap_reproduces_cpython_tables() {
+        Python::initialize();
+        Python::attach(|py| {
+            let stdlib: String = py
+                .import("sysconfig")
+                .and_then(|m| m.call_method0("get_paths"))
+                .and_then(|paths| paths.get_item("stdlib"))
+                .and_then(|path| path.extract())
+                .unwrap();
+            let mut tables = 0;
+            for module in [
+                "typing.py",
+                "argparse.py",
+                "dataclasses.py",
+                "asyncio/tasks.py",
+            ] {
+                let path = format!("{stdlib}/{module}");
+                let source = std::fs::read_to_string(&path).unwrap();
+                let identity: Vec<LineOrigin> = (1..=source.lines().count() as u32 + 1)
+                    .map(LineOrigin::Source)
+                    .collect();
+                let lines = LineRemap::new(&identity);
+                let module = compile_text(py, &source, &path).unwrap();
+                for code in walk_tree(&module, None).unwrap().code_objects {
+                    let table: Vec<u8> = code.getattr("co_linetable").unwrap().extract().unwrap();
+                    let first: i32 = code.getattr("co_firstlineno").unwrap().extract().unwrap();
+                    let entries = linetable::decode(&table, first).unwrap();
+                    assert_eq!(linetable::encode(&entries, first), table, "{path}");
+                    let remapped = linetable::remap(&table, first, &lines).unwrap();
+                    assert_eq!((remapped.table, remapped.first_line), (table, first));
+                    tables += 1;
+                }
+            }
+            assert!(tables > 500, "only {tables} code objects");
+        });
+    }
+}
