@@ -203,3 +203,38 @@ def test_no_child_file_is_left_behind_by_sys_executable_c(tmp_path: Path) -> Non
     run = run_rcov(tmp_path, "prog.py")
     assert run.returncode == 0, run.stderr
     assert [p.name for p in tmp_path.glob(".coverage*")] == [".coverage"]
+
+
+def test_a_child_script_is_measured_and_behaves_as_without_rcov(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "child.py": """\
+            import sys
+            def f(x):
+                if x:
+                    return 1
+                return 2
+            f(int(sys.argv[1]))
+            if len(sys.argv) > 2:
+                raise ValueError("child failed")
+            """,
+            "prog.py": """\
+            import subprocess, sys
+            subprocess.run([sys.executable, "child.py", "1"], check=True)
+            failed = subprocess.run(
+                [sys.executable, "child.py", "0", "fail"], capture_output=True, text=True
+            )
+            print(failed.returncode)
+            print(failed.stderr, end="")
+            """,
+        },
+    )
+    plain = run_python(tmp_path, "prog.py")
+    run = run_rcov(tmp_path, "--branch", "--no-report", "--json", "out.json", "prog.py")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == plain.stdout
+    assert run.stdout.startswith("1\nTraceback (most recent call last):\n")
+    child = json.loads((tmp_path / "out.json").read_text())["files"]["child.py"]
+    assert child["missing_lines"] == []
+    assert child["missing_branches"] == []

@@ -177,6 +177,58 @@ def measure_children(session: Session) -> Callable[[], None]:
     return clean_up
 
 
+def _main_script_runner(session: Session) -> Callable[[str, tuple[object, ...]], None]:
+    """An audit hook that runs the main script (`python script.py`) measured.
+
+    CPython compiles a main script itself, outside the import system, so
+    rcov's import hook never sees it. Its `cpython.run_file` audit event
+    comes once `site` has finished and just before CPython reads the file:
+    the hook runs the program there through rcov's runner (exactly as
+    `rcov run script.py` does), then ends the run with the program's status
+    by raising SystemExit, which CPython turns into the exit status as for
+    any `sys.exit()`. Other events return at once.
+
+    CPython runs audit hooks with the thread's monitoring switched off
+    (`PyThreadState_EnterTracing`); the program must be monitored, so the
+    hook switches it back on for its run (`PyThreadState_LeaveTracing`, the
+    public C API, through ctypes) and off again before returning. Without
+    ctypes, the script runs the normal way, unmeasured, with a warning.
+    """
+    done: list[bool] = []
+
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        if event != "cpython.run_file" or done:
+            return
+        done.append(True)
+        from .runner import Program, exit_like_python_after_sigint, run_program
+
+        filename = args[0]
+        if not isinstance(filename, str) or filename == "-":
+            return
+        try:
+            import ctypes
+
+            api = ctypes.pythonapi
+            api.PyThreadState_Get.restype = ctypes.c_void_p
+            api.PyThreadState_LeaveTracing.argtypes = [ctypes.c_void_p]
+            api.PyThreadState_EnterTracing.argtypes = [ctypes.c_void_p]
+            tstate = api.PyThreadState_Get()
+        except Exception as exc:  # noqa: BLE001 - run unmeasured rather than not at all
+            sys.stderr.write(f"rcov: not measuring the main script {filename}: {exc}\n")
+            return
+        import atexit
+
+        atexit.register(exit_like_python_after_sigint)
+        api.PyThreadState_LeaveTracing(tstate)
+        try:
+            status = run_program(Program("script", filename, sys.argv[1:]), session.compile_main)
+        finally:
+            api.PyThreadState_EnterTracing(tstate)
+        raise SystemExit(status)
+
+    return hook
+
+
 def start_from_env() -> None:
     """Called by rcov.pth when RCOV_PROCESS_START is set; never raises."""
     path = os.environ.get(ENV)
@@ -184,7 +236,8 @@ def start_from_env() -> None:
         return
     try:
         options, cwd = _child_options(path)
-        start_session(options, cwd)
+        session = start_session(options, cwd)
+        sys.addaudithook(_main_script_runner(session))
     except Exception as exc:  # noqa: BLE001 - never keep the program from running
         try:
             sys.stderr.write(f"rcov: cannot measure this process ({ENV}={path}): {exc}\n")
