@@ -318,7 +318,10 @@ def test_file_page_in_the_browser(project: tuple[Path, list[FileReport]], browse
     assert lines_with("exc") == [19, 20]
     assert 9 in lines_with("run") and 22 in lines_with("run")
     why = b.js("Array.from(document.querySelectorAll('.ln.par .why span')).map(s => s.textContent)")
-    assert why == ["line 7 didn't jump to line 8", "line 10 didn't jump to line 11"]
+    assert why == [
+        "line 7 didn't jump to line 8 because the condition on line 7 was never true",
+        "line 10 didn't jump to line 11 because the condition on line 10 was never true",
+    ]
     assert b.js("getComputedStyle(document.querySelector('#L19 .tx')).fontStyle") == "italic"
     assert b.js("getComputedStyle(document.querySelector('#L8')).backgroundColor") != (
         b.js("getComputedStyle(document.querySelector('#L9')).backgroundColor")

@@ -166,3 +166,27 @@ def test_empty_files(tmp_path: Path) -> None:
     reports = [FileReport("empty.py", str(path), result)]
     assert rcov_lcov(reports, branch=True) == "SF:empty.py\nend_of_record\n"
     assert rcov_lcov(reports, branch=True, skip_empty=True) == ""
+
+
+def test_html_sentences_say_why() -> None:
+    # The HTML report's sentences (lcov shares the phrases, not the causes).
+    from rcov.arcphrases import ArcPhrases
+
+    phrases = ArcPhrases(EXITS)
+    assert phrases.missed(3, 4) == (
+        "line 3 didn't jump to line 4 because the condition on line 3 was never true"
+    )
+    assert phrases.missed(3, -2) == (
+        "line 3 didn't return from function 'f' because the condition on line 3 was always true"
+    )
+    assert phrases.missed(14, -12) == (
+        "line 14 didn't return from function 'g' because the loop on line 14 didn't complete"
+    )
+    assert phrases.missed(14, 15) == (
+        "line 14 didn't jump to line 15 because the loop on line 14 never started"
+    )
+    assert phrases.missed(18, -1) == (
+        "line 18 didn't exit the module because the condition on line 18 was always true"
+    )
+    assert ArcPhrases("if x: y()\n").missed(1, -1) == "line 1 didn't exit the module"
+    assert ArcPhrases(None).missed(3, -2) == "line 3 didn't jump to the function exit"

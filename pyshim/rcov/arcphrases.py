@@ -6,6 +6,12 @@ arc's "action": "jump to line 15", or for an arc leaving a code object
 "exit the module". Tools diff LCOV files from both tools, so rcov uses the
 same words; the HTML report uses them in "line 12 didn't jump to line 15".
 
+The HTML report also says why, for the common branches: "because the
+condition on line 12 was never true" (an `if`/`while` whose body never ran),
+"was always true" (whose other arc never ran), "the loop on line 12 never
+started" / "didn't complete" (`for`), "the pattern on line 12 never matched"
+/ "always matched" (`case`), as coverage.py's HTML report words them.
+
 Only the scopes are needed, not coverage.py's arc analysis: an exit arc
 `(line, -start)` leaves the innermost function or class holding `line`
 whose first line (its first decorator's, if decorated) is `start`, or the
@@ -31,11 +37,26 @@ class _Scope:
         self.phrase = phrase
 
 
+def _first_line(node: ast.stmt) -> int:
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+    return decorators[0].lineno if decorators else node.lineno
+
+
+# For each kind of branch: why its body was missed, why its other arc was.
+_CAUSES = {
+    "if": ("the condition on line {} was never true", "the condition on line {} was always true"),
+    "for": ("the loop on line {} never started", "the loop on line {} didn't complete"),
+    "case": ("the pattern on line {} never matched", "the pattern on line {} always matched"),
+}
+
+
 class ArcPhrases:
     """The phrases for the arcs of one file's source."""
 
     def __init__(self, source: str | None) -> None:
         self._scopes: dict[int, list[_Scope]] = {}
+        # Branch line -> (first line of its body, kind of branch).
+        self._branches: dict[int, tuple[int, str]] = {}
         if source is None:
             return
         try:
@@ -44,6 +65,13 @@ class ArcPhrases:
             return
         self._add(_Scope(1, _LAST_LINE, "exit the module"))
         for node in ast.walk(tree):
+            if isinstance(node, (ast.If, ast.While)) and node.body:
+                self._branches.setdefault(node.lineno, (_first_line(node.body[0]), "if"))
+            elif isinstance(node, (ast.For, ast.AsyncFor)) and node.body:
+                self._branches.setdefault(node.lineno, (_first_line(node.body[0]), "for"))
+            elif isinstance(node, ast.match_case) and node.body:
+                line = node.pattern.lineno
+                self._branches.setdefault(line, (_first_line(node.body[0]), "case"))
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 phrase = f"return from function {node.name!r}"
             elif isinstance(node, ast.ClassDef):
@@ -69,5 +97,10 @@ class ArcPhrases:
         return "jump to the function exit"
 
     def missed(self, start: int, end: int) -> str:
-        """A sentence for an arc that never ran: "line 12 didn't jump to line 15"."""
-        return f"line {start} didn't {self.action(start, end)}"
+        """A sentence for an arc that never ran: "line 12 didn't jump to line 15 because ..."."""
+        sentence = f"line {start} didn't {self.action(start, end)}"
+        body, kind = self._branches.get(start, (start, ""))
+        if body != start:  # a one-line body leaves nothing to say which arc is which
+            into_body, past_body = _CAUSES[kind]
+            sentence += " because " + (into_body if end == body else past_body).format(start)
+        return sentence
