@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from measure import Sample, run_once, tail
@@ -104,6 +105,12 @@ def main() -> None:
     parser.add_argument(
         "--out", default=str(HERE), help="directory for RESULTS.md and overhead.png"
     )
+    parser.add_argument(
+        "--parallel",
+        action="store_true",
+        help="measure the interpreters at the same time (CPU time stays per process; "
+        "for a machine too busy to do them one after the other)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print every sample")
     args = parser.parse_args()
 
@@ -123,14 +130,22 @@ def main() -> None:
     # in which both interpreters have the same workloads.
     for rep in range(reps):
         for index in range(len(groups(plan[0][1]))):
-            for py, workloads, results in plan:
-                group = groups(workloads)[index]
+            steps = [(py, results, groups(workloads)[index]) for py, workloads, results in plan]
+            for _, results, group in steps:
+                names = ", ".join(w.name for w in group)
                 print(
-                    f"== Python {results.version}: repetition {rep + 1} of {reps}, "
-                    f"{', '.join(w.name for w in group)}",
-                    file=sys.stderr,
+                    f"== Python {results.version}: repetition {rep + 1}, {names}", file=sys.stderr
                 )
-                run_group(py, results, group, tools, args.verbose)
+            if args.parallel:
+                # One interpreter per thread: each runs its own child processes,
+                # whose CPU time os.wait4 still measures alone.
+                with ThreadPoolExecutor(len(steps)) as pool:
+                    done = [pool.submit(run_group, *step, tools, args.verbose) for step in steps]
+                    for future in done:
+                        future.result()
+            else:
+                for step in steps:
+                    run_group(*step, tools, args.verbose)
             all_results = [r for _, _, r in plan]
             elapsed = time.time() - started
             write_outputs(

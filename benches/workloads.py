@@ -77,7 +77,9 @@ def unpack(requirement: str, python: str) -> Path:
     downloads = CACHE / "sdist"
     downloads.mkdir(parents=True, exist_ok=True)
     stem = f"{name.replace('-', '_')}-{version}"
-    target = CACHE / "src" / stem
+    # One copy per interpreter: bytecode caches are removed and rebuilt per run.
+    unpacked = CACHE / "src" / Path(python).parent.parent.name
+    target = unpacked / stem
     if target.is_dir():
         return target
     archive = downloads / f"{stem}.tar.gz"
@@ -88,7 +90,7 @@ def unpack(requirement: str, python: str) -> Path:
             check=True,
         )
     with tarfile.open(archive) as tar:
-        tar.extractall(CACHE / "src", filter="data")
+        tar.extractall(unpacked, filter="data")
     return target
 
 
