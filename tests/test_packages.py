@@ -27,7 +27,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from covcompare import Agreement, clean_env, compare, run_coverage, run_rcov, write_summary
+from covcompare import (
+    Agreement,
+    FileFacts,
+    clean_env,
+    compare,
+    read_json_report,
+    run_coverage,
+    run_rcov,
+    write_summary,
+)
 
 pytestmark = pytest.mark.network
 
@@ -133,6 +142,37 @@ def test_package_suite(suite: Suite, tmp_path: Path) -> None:
     assert not problems, f"rcov differs from coverage.py on {suite.requirement}:\n" + "\n".join(
         problems
     )
+    # coverage.py reports rcov's data file as rcov does.
+    problems = compare(coverage_json_of_rcov_data(root, work), actual.files)
+    assert not problems, f"coverage json on rcov's data of {suite.requirement}:\n" + "\n".join(
+        problems
+    )
+
+
+def coverage_json_of_rcov_data(root: Path, work: Path) -> dict[str, FileFacts]:
+    """`coverage json` of the `.coverage` file the rcov run wrote in `root`."""
+    report = work / "coverage-of-rcov.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coverage",
+            "json",
+            f"--rcfile={work / 'coveragerc'}",
+            f"--data-file={root / '.coverage'}",
+            "-o",
+            str(report),
+            "-q",
+        ],
+        cwd=root,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return read_json_report(report, root)
 
 
 # The in-process unit tests of rcov's own package that can run against a renamed copy.
