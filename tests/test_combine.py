@@ -296,3 +296,23 @@ def test_relative_files_combine(tmp_path: Path) -> None:
     report = rcov(a, "report", "-m").stdout
     rows = {line.split()[0]: line.split()[1:] for line in report.splitlines()[2:-2]}
     assert rows["pkg/mod.py"] == ["4", "0", "2", "0", "100%"]
+
+
+def test_a_locked_input_is_named_and_kept(project: Path) -> None:
+    """An input another process holds an exclusive lock on (a writer in the
+    middle of a transaction) is reported by name; the others are combined."""
+    run(project, "driver.py", "branch")
+    files = parallel_files(project)
+    locker = sqlite3.connect(files[0], isolation_level=None)
+    try:
+        locker.execute("PRAGMA journal_mode = DELETE")
+        locker.execute("BEGIN EXCLUSIVE")
+        locker.execute("INSERT INTO meta (key, value) VALUES ('locked', '1')")
+        result = rcov(project, "combine")
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert result.returncode == 0
+    assert f"Couldn't use data file '{files[0]}': database is locked" in result.stderr
+    assert result.stderr.endswith("Combined 3 files, 1 file errored\n")
+    assert parallel_files(project) == [files[0]]
