@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import ast
 import shutil
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -54,15 +55,20 @@ def copy_programs(directory: Path, tmp_path: Path) -> Path:
     return target
 
 
-def measure_both(program: str, cwd: Path, tmp_path: Path) -> tuple[Measurement, Measurement]:
+def measure_both(
+    program: str, cwd: Path, tmp_path: Path, coverage_env: dict[str, str] | None = None
+) -> tuple[Measurement, Measurement]:
     work = tmp_path / "work"
     work.mkdir()
-    expected = run_coverage([program], cwd, work)
+    expected = run_coverage([program], cwd, work, env=coverage_env)
     actual = run_rcov([program], cwd, work)
     return expected, actual
 
 
-def assert_same_coverage(expected: Measurement, actual: Measurement) -> None:
+def assert_same_coverage(
+    expected: Measurement, actual: Measurement, known: Sequence[str] = ()
+) -> None:
+    """`known`: the differences there must be (see SYSMON_DIFFERENCES), and no others."""
     assert expected.files, f"coverage.py measured nothing:\n{expected.stderr}"
     assert actual.returncode == expected.returncode, (
         f"exit status {actual.returncode} under rcov, {expected.returncode} under coverage.py\n"
@@ -70,7 +76,25 @@ def assert_same_coverage(expected: Measurement, actual: Measurement) -> None:
     )
     _agreement.add(expected.files, actual.files)
     problems = compare(expected.files, actual.files)
-    assert not problems, "rcov differs from coverage.py:\n" + "\n".join(problems)
+    assert problems == list(known), "rcov differs from coverage.py:\n" + "\n".join(problems)
+
+
+# From Python 3.14 coverage.py measures branches with sys.monitoring by default (its
+# "sysmon" core), which differs from its ctrace core, and from rcov, in two cases of
+# the corpus (README.md, "Python 3.14 and later"): a branch into a one-line body
+# counts as taken even when the body raises before finishing (the arc's destination,
+# after the body, never runs), and a line first reached from a generator's `close()`
+# is joined to the last line reported earlier in that code object (a stale
+# predecessor, here the `for` line, not the `yield` that really preceded it). rcov,
+# like ctrace, counts the arcs that ran. These differences must be exactly these;
+# test_sysmon_differences_are_the_cores_own checks that ctrace has none of them.
+SYSMON_DIFFERENCES: dict[str, list[str]] = {
+    "traceback_carets.py": [
+        "traceback_carets.py: missing_arcs: coverage.py only [-], rcov only [12->11]"
+    ],
+    "yield_in_try.py": ["yield_in_try.py: missing_arcs: coverage.py only [-], rcov only [6->11]"],
+}
+SYSMON_IS_DEFAULT = sys.version_info >= (3, 14)
 
 
 @pytest.mark.parametrize("program", CORPUS_PROGRAMS)
@@ -81,7 +105,20 @@ def test_corpus_program(program: str, tmp_path: Path) -> None:
     assert any(facts.has_gaps() for facts in expected.files.values()), (
         f"{program} runs every line and branch: make it miss something"
     )
-    assert_same_coverage(expected, actual)
+    known = SYSMON_DIFFERENCES.get(program, []) if SYSMON_IS_DEFAULT else []
+    assert_same_coverage(expected, actual, known)
+
+
+@pytest.mark.skipif(
+    not SYSMON_IS_DEFAULT, reason="coverage.py's sysmon core measures branches from 3.14 on"
+)
+@pytest.mark.parametrize("program", sorted(SYSMON_DIFFERENCES))
+def test_sysmon_differences_are_the_cores_own(program: str, tmp_path: Path) -> None:
+    """With coverage.py's ctrace core the programs of SYSMON_DIFFERENCES agree fully."""
+    cwd = copy_programs(CORPUS, tmp_path)
+    expected, actual = measure_both(program, cwd, tmp_path, {"COVERAGE_CORE": "ctrace"})
+    assert expected.files and actual.returncode == expected.returncode
+    assert compare(expected.files, actual.files) == []
 
 
 @pytest.mark.parametrize("program", EXAMPLE_PROGRAMS)
