@@ -9,6 +9,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from measure import Sample
 from tools import TOOLS
@@ -63,6 +64,24 @@ class Results:
     def median_ratio(self, tool: str) -> float | None:
         found = [r for w in self.workloads if (r := self.ratio(w, tool)) is not None]
         return statistics.median(found) if found else None
+
+    @classmethod
+    def merged(cls, documents: list[dict[str, Any]]) -> list[Results]:
+        """Results rebuilt from results.json documents of several runs, by version."""
+        by_version: dict[str, Results] = {}
+        for doc in documents:
+            res = by_version.setdefault(doc["version"], cls(doc["version"], [], []))
+            for row in doc["samples"]:
+                if row["workload"] not in res.workloads:
+                    res.workloads.append(row["workload"])
+                if row["tool"] not in res.tools:
+                    res.tools.append(row["tool"])
+                sample = Sample(row["seconds"], row["wall"], row["max_rss_kib"], row["status"])
+                res.add(row["workload"], row["tool"], sample)
+        order = [t.name for t in TOOLS]
+        for res in by_version.values():
+            res.tools.sort(key=order.index)
+        return sorted(by_version.values(), key=lambda r: r.version)
 
     def to_json(self) -> dict[str, object]:
         return {

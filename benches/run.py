@@ -90,9 +90,21 @@ def run_group(
                 previous = workload.cache
 
 
+def merge(files: list[str], out: Path, args: argparse.Namespace) -> None:
+    docs = [doc for f in files for doc in json.loads(Path(f).read_text())]
+    merged = Results.merged(docs)
+    write_outputs(merged, out, reps=args.reps, quick=args.quick, scale=args.scale, elapsed=0.0)
+    (out / "results.json").write_text(json.dumps([r.to_json() for r in merged]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--pythons", required=True, help="comma-separated interpreters")
+    parser.add_argument("--pythons", help="comma-separated interpreters")
+    parser.add_argument(
+        "--merge",
+        help="comma-separated results.json files of earlier runs: write their combined "
+        "outputs instead of running anything",
+    )
     parser.add_argument("--reps", type=int, default=5, help="repetitions (default 5)")
     parser.add_argument("--quick", action="store_true", help="small sizes, 1 repetition")
     parser.add_argument(
@@ -119,6 +131,11 @@ def main() -> None:
     tools = [t for t in TOOLS if not args.tools or t.name in args.tools.split(",")]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.merge:
+        merge(args.merge.split(","), out, args)
+        return
+    if not args.pythons:
+        parser.error("--pythons is required")
     started = time.time()
     plan = []
     for py in (os.path.abspath(p) for p in args.pythons.split(",")):
@@ -132,9 +149,9 @@ def main() -> None:
         for index in range(len(groups(plan[0][1]))):
             steps = [(py, results, groups(workloads)[index]) for py, workloads, results in plan]
             for _, results, group in steps:
-                names = ", ".join(w.name for w in group)
+                label = ", ".join(w.name for w in group)
                 print(
-                    f"== Python {results.version}: repetition {rep + 1}, {names}", file=sys.stderr
+                    f"== Python {results.version}: repetition {rep + 1}, {label}", file=sys.stderr
                 )
             if args.parallel:
                 # One interpreter per thread: each runs its own child processes,
