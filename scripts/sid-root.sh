@@ -11,8 +11,9 @@
 #   debootstrap --variant=minbase --include=python3.14,python3.15,... sid DIR URI
 # with URI read at run time from the `URIs:` line of the host's apt sources (no
 # host name is written here). It builds into DIR.tmp and renames it when done, so
-# a root that exists is complete; a half-built one from an interrupted run is
-# removed and built again.
+# a root that exists is complete (DIR/.rcov-packages lists what it was built
+# with; packages added to the list since are installed into it with apt-get); a
+# half-built one from an interrupted run is removed and built again.
 #
 # `run` works in a private mount namespace (unshare --mount): /proc, /dev (with
 # /dev/pts and /dev/shm) and this checkout (at the same path as on the host, so
@@ -29,7 +30,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 SID_ROOT="${RCOV_SID_ROOT:-$ROOT/.ci/sid-root}"
-PACKAGES=python3.14,python3.15,python3.14-venv,python3.15-venv
+# The test suites of the standard libraries too: pyenv's CPython has them, and the
+# tests that run rcov over the standard library expect them (and their new syntax).
+PACKAGES=python3.14,python3.15,python3.14-venv,python3.15-venv,libpython3.14-testsuite,libpython3.15-testsuite
 CA_INSIDE=/etc/ssl/certs/rcov-host-ca.pem
 
 usage() { sed -n '2,9p' "$0"; }
@@ -54,8 +57,15 @@ mounted_under() { # prints the mount points at or under $1, if any
 }
 
 create() {
-    if [ -x "$SID_ROOT/usr/bin/python3.14" ] && [ -x "$SID_ROOT/usr/bin/python3.15" ]; then
+    if [ "$(cat "$SID_ROOT/.rcov-packages" 2>/dev/null)" = "$PACKAGES" ]; then
         return 0 # complete: only a finished build is renamed into place
+    fi
+    if [ -x "$SID_ROOT/usr/bin/python3.14" ] && [ -x "$SID_ROOT/usr/bin/python3.15" ]; then
+        echo "adding packages to $SID_ROOT"
+        in_root apt-get install -y -qq --no-install-recommends ${PACKAGES//,/ } >/dev/null
+        in_root apt-get clean
+        echo "$PACKAGES" >"$SID_ROOT/.rcov-packages"
+        return 0
     fi
     [ "$(id -u)" -eq 0 ] || die "building the root file system needs root"
     if ! command -v debootstrap >/dev/null; then
@@ -78,6 +88,7 @@ create() {
     fi
     rm -f "$tmp.log"
     rm -rf "$tmp/var/cache/apt/archives/"*.deb
+    echo "$PACKAGES" >"$tmp/.rcov-packages"
     mv "$tmp" "$SID_ROOT"
     echo "root file system ready in $((SECONDS - start))s"
 }
@@ -110,7 +121,8 @@ sid_env() { # the environment CMD sees, NUL-separated: a clean one, plus what th
     printf '%s\0' HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         LANG=C.UTF-8 TMPDIR=/tmp "TERM=${TERM:-dumb}" \
         PIP_CERT="$CA_INSIDE" SSL_CERT_FILE="$CA_INSIDE" REQUESTS_CA_BUNDLE="$CA_INSIDE" \
-        PIP_DISABLE_PIP_VERSION_CHECK=1 "PIP_DEFAULT_TIMEOUT=${PIP_DEFAULT_TIMEOUT:-60}"
+        PIP_DISABLE_PIP_VERSION_CHECK=1 "PIP_DEFAULT_TIMEOUT=${PIP_DEFAULT_TIMEOUT:-60}" \
+        DEBIAN_FRONTEND=noninteractive
     for name in $(compgen -e); do
         case "$name" in
             RCOV_* | PYTEST_ADDOPTS | http_proxy | https_proxy | no_proxy | HTTP_PROXY | HTTPS_PROXY | NO_PROXY)
@@ -146,11 +158,15 @@ inside() { # runs in the private mount namespace: mount, chroot, unmount
         sh "${RCOV_SID_CWD:-$ROOT}" "$@")
 }
 
+in_root() { # CMD in the root as it is
+    prepare
+    unshare --mount --propagation private bash "$0" _inside "$@"
+}
+
 run() {
     [ $# -gt 0 ] || die "run: no command"
     create
-    prepare
-    unshare --mount --propagation private bash "$0" _inside "$@"
+    in_root "$@"
 }
 
 # --- test virtualenvs --------------------------------------------------------
