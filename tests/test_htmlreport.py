@@ -306,7 +306,7 @@ def test_file_page_in_the_browser(project: tuple[Path, list[FileReport]], browse
 
     def lines_with(cls: str) -> list[int]:
         found: list[int] = b.js(
-            f"Array.from(document.querySelectorAll('.ln.{cls}')).map(l => +l.dataset.n)"
+            f"Array.from(document.querySelectorAll('.ln.{cls}')).map(l => +l.id.slice(1))"
         )
         return found
 
@@ -331,7 +331,7 @@ def test_file_page_in_the_browser(project: tuple[Path, list[FileReport]], browse
     # j / k (and n / p) walk the missed regions: 7-8, 10-11, 16.
     def focused() -> list[int]:
         found: list[int] = b.js(
-            "Array.from(document.querySelectorAll('.ln.focus')).map(l => +l.dataset.n)"
+            "Array.from(document.querySelectorAll('.ln.focus')).map(l => +l.id.slice(1))"
         )
         return found
 
@@ -393,3 +393,35 @@ def test_every_page_loads_cleanly(project: tuple[Path, list[FileReport]], browse
 def test_screenshot_dir_is_ignored() -> None:
     ignore = (Path(__file__).resolve().parent.parent / ".gitignore").read_text(encoding="utf-8")
     assert "/tests/artifacts/" in ignore.splitlines()
+
+
+def test_large_file_page(browser: Browser, tmp_path: Path) -> None:
+    # 12,000 lines: laid out a chunk at a time (content-visibility), so the
+    # page opens quickly and the keys still reach a region far down the file.
+    source = "".join(
+        f"def f{i}(x):\n    if x:\n        return {i}\n    return 0\n\n\n" for i in range(2000)
+    )
+    path = tmp_path / "big.py"
+    path.write_text(source, encoding="utf-8")
+    analysis = _rcov.FileAnalysis(source, str(path), [], [])
+    executed = [line for line in analysis.statements if line < 11_990]
+    result = analysis.result(executed, [a for a in analysis.arcs if a[0] < 11_990 and a[1] != 3])
+    out = tmp_path / "html"
+    write_html([FileReport("big.py", str(path), result)], str(out), branch=True, version="x")
+    browser.events.clear()
+    browser.open(out / "big_py.html")
+    assert browser.js("document.querySelectorAll('.chunk').length") == 120
+    assert (
+        browser.js("getComputedStyle(document.querySelector('.chunk')).contentVisibility") == "auto"
+    )
+    browser.press("j")
+    assert browser.js("document.getElementById('status').textContent") == (
+        "Missed region 1 of 2 (line 2)"
+    )
+    browser.press("j")
+    # Lines from 11,990 on never ran: the last region, 11990-11998.
+    focused = browser.js("Array.from(document.querySelectorAll('.ln.focus')).map(l => l.id)")
+    assert focused == [f"L{n}" for n in range(11_990, 11_999)]
+    top = browser.js("document.getElementById('L11990').getBoundingClientRect().top")
+    assert 0 < top < browser.js("window.innerHeight")
+    assert browser.errors() == []

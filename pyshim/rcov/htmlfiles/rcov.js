@@ -187,7 +187,7 @@
       region[region.length - 1].classList.add("last");
       region[0].scrollIntoView({ block: "center" });
       status.textContent = "Missed region " + (at + 1) + " of " + regions.length +
-        " (line " + region[0].dataset.n + ")";
+        " (line " + region[0].id.slice(1) + ")";
       try {
         history.replaceState(null, "", "#" + region[0].id);
       } catch (e) {
