@@ -192,6 +192,22 @@ if [ $run_rust -eq 1 ]; then
         cargo test --workspace --quiet
 fi
 
+# --- pytest 8: the pytest plugin and rcov's hook of pytest's assertion rewriting
+# are checked with pytest 8 as well (the virtualenvs above get the newest pytest).
+PYTEST8_VENV="$ROOT/.venv-test312-pytest8"
+pytest8_plugin_tests() {
+    local py="$PYTEST8_VENV/bin/python" wheel
+    [ -x "$py" ] || "$(interpreter 3.12)" -m venv "$PYTEST8_VENV" || return 1
+    "$py" -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt \
+        "pytest>=8,<9" || return 1
+    wheel="$(ls "$WHEELS"/rcov-*.whl 2>/dev/null | head -n 1)"
+    "$py" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps \
+        "$wheel" || return 1
+    "$py" -m pytest -q -rfE -p no:cacheprovider --basetemp="${TMPDIR:-/tmp}/rcov-pytest8" \
+        tests/test_pytest_plugin.py
+}
+# --- end of pytest 8
+
 if step "maturin build --release (abi3 wheel)" build_wheel; then
     installed=1
     for v in "${versions[@]}"; do
@@ -199,6 +215,9 @@ if step "maturin build --release (abi3 wheel)" build_wheel; then
     done
     if [ $installed -eq 1 ]; then
         step "pytest on Python ${versions[*]} (side by side)" run_all_pytest
+        case " ${versions[*]} " in *" 3.12 "*)
+            step "pytest 8 on Python 3.12: tests/test_pytest_plugin.py" pytest8_plugin_tests ;;
+        esac
     fi
 else
     failed=1
