@@ -27,6 +27,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TextIO
 
+    from .pathmap import PathAliases
+
 __all__ = ["run_command"]
 
 OK, ERR, FAIL_UNDER = 0, 1, 2
@@ -150,7 +152,8 @@ def _settings(ns: argparse.Namespace) -> Settings:
     return settings
 
 
-def _aliases(settings: Settings) -> object:
+def _aliases(settings: Settings) -> PathAliases:
+    """`[paths]`: each entry's first path is the local root, the others map to it."""
     from .pathmap import PathAliases
 
     aliases = PathAliases(relative=settings.relative_files)
@@ -173,15 +176,12 @@ def _combine(
     quiet: bool,
 ) -> None:
     from .combine import CombineError, combine
-    from .pathmap import PathAliases
 
-    aliases = _aliases(settings)
-    assert isinstance(aliases, PathAliases)
     try:
         combine(
             settings.data_file,
             paths,
-            aliases=aliases,
+            aliases=_aliases(settings),
             keep=keep,
             append=append,
             strict=strict,
