@@ -14,6 +14,7 @@ from typing import Any
 from measure import Sample
 from tools import TOOLS
 
+HERE = Path(__file__).resolve().parent
 LABELS = {t.name: t.label for t in TOOLS}
 SHORT = {
     "rcov-line": "rcov line",
@@ -244,6 +245,9 @@ def write_outputs(
     for res in all_results:
         lines += python_section(res)
     lines += rewriter_section(out / "rewriter.json")
+    notes = HERE / "analysis.md"
+    if notes.exists():
+        lines += ["", notes.read_text()]
     (out / "RESULTS.md").write_text("\n".join(lines))
     plot(all_results, out / "overhead.png")
 
