@@ -1,8 +1,8 @@
 """rcov's reporters against coverage.py's on the same measured data.
 
 A corpus program is run once, under `coverage run` (coverage.py 7.17.3, an
-empty configuration file); `coverage xml` and `coverage lcov` write their
-reports from that data file. rcov's reporters get `FileReport`s built from the
+empty configuration file); coverage.py's XML and LCOV reports of that data
+file are made by its API, as `coverage xml` and `coverage lcov` make them. rcov's reporters get `FileReport`s built from the
 same data: coverage.py reads the data file and translates the measured arcs
 (first lines, `with` exits), and rcov's own `_rcov.FileAnalysis` turns those
 lines and arcs into `FileResult`s, exactly as rcov does for its own
@@ -76,32 +76,33 @@ def measure(
     run = ["run", *common, *(["--branch"] if branch else [])]
     proc = _coverage([*run, program], cwd)
     assert data_file.exists(), f"coverage run failed:\n{proc.stderr}"
-    xml_file, lcov_file = work / "coverage.xml", work / "coverage.lcov"
-    for command in (["xml", "-o", str(xml_file)], ["lcov", "-o", str(lcov_file)]):
-        proc = _coverage([command[0], *common, *command[1:]], cwd)
-        assert proc.returncode == 0, f"coverage {command[0]} failed:\n{proc.stderr}"
-    return Measured(
-        cwd=cwd,
-        data_file=data_file,
-        rcfile=rcfile,
-        xml=xml_file.read_text(encoding="utf-8"),
-        lcov=lcov_file.read_text(encoding="utf-8"),
-        reports=file_reports(data_file, rcfile, cwd),
-    )
+    xml, lcov, reports = _read_data(data_file, rcfile, cwd, work)
+    return Measured(cwd, data_file, rcfile, xml, lcov, reports)
 
 
-def file_reports(data_file: Path, rcfile: Path, cwd: Path) -> list[FileReport]:
-    """rcov's FileReports of every file in coverage.py's data file, sorted by path."""
+def _read_data(
+    data_file: Path, rcfile: Path, cwd: Path, work: Path
+) -> tuple[str, str, list[FileReport]]:
+    """coverage.py's XML and LCOV of its data file, and rcov's FileReports of the same data.
+
+    coverage.py's reports are made in this process (its API does what `coverage
+    xml` does), which saves two interpreter start-ups per program; coverage.py
+    takes the current directory as the one file names are relative to, so
+    everything happens from `cwd`.
+    """
     import coverage
 
     options = RunOptions()
-    cov = coverage.Coverage(data_file=str(data_file), config_file=str(rcfile))
-    cov.load()
-    data = cov.get_data()
-    reports = []
     old_cwd = os.getcwd()
-    os.chdir(cwd)  # coverage.py's file names are relative to the current directory
+    os.chdir(cwd)
     try:
+        cov = coverage.Coverage(data_file=str(data_file), config_file=str(rcfile))
+        cov.load()
+        xml_file, lcov_file = work / "coverage.xml", work / "coverage.lcov"
+        cov.xml_report(outfile=str(xml_file))
+        cov.lcov_report(outfile=str(lcov_file))
+        data = cov.get_data()
+        reports = []
         for path in sorted(data.measured_files()):
             analysis = cov._analyze(path)
             with open(path, "rb") as f:
@@ -113,7 +114,11 @@ def file_reports(data_file: Path, rcfile: Path, cwd: Path) -> list[FileReport]:
             reports.append(FileReport(relative_name(path, str(cwd)), path, result))
     finally:
         os.chdir(old_cwd)
-    return reports
+    return (
+        xml_file.read_text(encoding="utf-8"),
+        lcov_file.read_text(encoding="utf-8"),
+        reports,
+    )
 
 
 # What names the tool and the time: everything else must be identical.
