@@ -24,6 +24,9 @@ pub struct Analysis {
     pub no_branch: BTreeSet<u32>,
     /// The arcs each branch edge leads to (usually one).
     pub edges: BTreeMap<EdgeId, BTreeSet<Arc>>,
+    /// Raw arcs that jump back to a `with` line at the end of its body, and
+    /// what coverage.py reports instead (`None`: drop the arc).
+    pub with_fixers: BTreeMap<Arc, Option<Arc>>,
 }
 
 impl Analysis {
@@ -33,6 +36,15 @@ impl Analysis {
         match self.multiline.binary_search_by_key(&magnitude, |&(l, _)| l) {
             Ok(i) => line.signum() * self.multiline[i].1 as i32,
             Err(_) => line,
+        }
+    }
+
+    /// coverage.py's `fix_with_jumps` for one measured (raw) arc: `None` when
+    /// the arc is dropped.
+    pub fn fix_with_jump(&self, arc: Arc) -> Option<Arc> {
+        match self.with_fixers.get(&arc) {
+            Some(fixed) => *fixed,
+            None => Some(arc),
         }
     }
 
@@ -124,6 +136,7 @@ pub fn analyze(
         arcs: raw_arcs.normalized(&multiline),
         no_branch,
         edges: raw_arcs.normalized_edges(&multiline),
+        with_fixers: raw_arcs.with_fixers().clone(),
     })
 }
 

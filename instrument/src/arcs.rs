@@ -79,6 +79,12 @@ impl RawArcs {
         edges
     }
 
+    /// Replacements for arcs that jump back to a `with` line (see
+    /// [`ArcAnalyzer::with_jump_fixers`]), for measured data to go through too.
+    pub fn with_fixers(&self) -> &BTreeMap<Arc, Option<Arc>> {
+        &self.with_fixers
+    }
+
     fn fix_and_normalize(&self, arc: Arc, multiline: &MultilineMap) -> Option<Arc> {
         let (from, to) = match self.with_fixers.get(&arc) {
             Some(None) => return None,

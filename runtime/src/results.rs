@@ -156,7 +156,8 @@ impl FileResult {
     }
 }
 
-/// coverage.py's treatment of measured arcs: first lines on both ends, and a
+/// coverage.py's treatment of measured arcs: jumps back to a `with` line
+/// fixed, first lines on both ends, and a
 /// self arc `(l, l)` read as `(l, d)` when `d` is `l`'s only possible
 /// destination (dropped otherwise).
 fn translate_arcs(analysis: &Analysis, arcs: &[Arc]) -> BTreeSet<Arc> {
@@ -166,7 +167,8 @@ fn translate_arcs(analysis: &Analysis, arcs: &[Arc]) -> BTreeSet<Arc> {
     }
     let first = |(from, to): Arc| (analysis.first_line(from), analysis.first_line(to));
     arcs.iter()
-        .map(|&arc| first(arc))
+        .filter_map(|&arc| analysis.fix_with_jump(arc))
+        .map(first)
         .filter_map(|(from, to)| {
             if from != to {
                 return Some((from, to));
@@ -176,6 +178,7 @@ fn translate_arcs(analysis: &Analysis, arcs: &[Arc]) -> BTreeSet<Arc> {
                 _ => None,
             }
         })
+        .filter_map(|arc| analysis.fix_with_jump(arc))
         .map(first)
         .collect()
 }
@@ -229,7 +232,18 @@ mod tests {
             ]
             .into_iter()
             .collect(),
+            // Line 8 is a `with` whose body ends on line 9 (not measured here).
+            with_fixers: [((9, 8), Some((9, -1))), ((8, -1), None)]
+                .into_iter()
+                .collect(),
         }
+    }
+
+    #[test]
+    fn measured_jumps_back_to_a_with_line_are_fixed() {
+        let a = analysis();
+        let fixed = translate_arcs(&a, &[(9, 8), (8, -1), (1, 2)]);
+        assert_eq!(fixed, [(1, 2), (9, -1)].into_iter().collect());
     }
 
     #[test]
