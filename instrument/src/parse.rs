@@ -2,7 +2,7 @@
 //! Python version that will run the code.
 
 use ruff_python_ast::{ModModule, PythonVersion};
-use ruff_python_parser::{parse_unchecked, Mode, ParseOptions, Parsed};
+use ruff_python_parser::{parse_unchecked, Mode, ParseError, ParseErrorType, ParseOptions, Parsed};
 use ruff_source_file::LineIndex;
 use ruff_text_size::TextSize;
 
@@ -31,6 +31,18 @@ pub enum ParseFailure {
     TooDeep { line: u32, limit: usize },
 }
 
+/// What the parser reports as an error although `target` accepts it.
+///
+/// Python 3.15 takes a unary `+` in a literal pattern (`case +1:`, as its own
+/// `test_patma.py` does). `ruff_python_parser` 0.0.10 reports it, but builds
+/// the same tree as for `case -1:` (a value pattern holding the unary
+/// operation), so for 3.15 on the report is dropped and the tree used.
+fn accepted_by(target: (u8, u8), error: &ParseError) -> bool {
+    target >= (3, 15)
+        && matches!(&error.error, ParseErrorType::OtherError(message)
+            if message == "Unary '+' is not allowed as a literal pattern")
+}
+
 /// A parsed file: the text, its AST and tokens, and a line index.
 pub struct SourceFile<'a> {
     pub text: &'a str,
@@ -46,7 +58,8 @@ impl<'a> SourceFile<'a> {
         let parsed = parse_unchecked(text, parse_options);
         let index = LineIndex::from_source_text(text);
         let line_of = |offset: TextSize| index.line_index(offset).get() as u32;
-        if let Some(error) = parsed.errors().first() {
+        let rejected = |error: &&ParseError| !accepted_by(options.target_version, error);
+        if let Some(error) = parsed.errors().iter().find(rejected) {
             return Err(ParseFailure::Syntax {
                 line: line_of(error.location.start()),
                 message: error.error.to_string(),
@@ -87,5 +100,31 @@ impl<'a> SourceFile<'a> {
 
     pub fn line_count(&self) -> u32 {
         self.index.line_count() as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UNARY_PLUS: &str = "match x:\n    case +1 | +2.5 | +1+2j:\n        pass\n";
+
+    #[test]
+    fn unary_plus_pattern_parses_for_3_15_only() {
+        let for_315 = Options {
+            target_version: (3, 15),
+        };
+        let file = SourceFile::parse(UNARY_PLUS, &for_315).expect("3.15 accepts `case +1:`");
+        assert_eq!(file.module().body.len(), 1);
+        let for_314 = Options {
+            target_version: (3, 14),
+        };
+        assert!(matches!(
+            SourceFile::parse(UNARY_PLUS, &for_314),
+            Err(ParseFailure::Syntax { line: 2, .. })
+        ));
+        // Other errors are still errors.
+        let broken = "match x:\n    case +1:\n        pass\nif\n";
+        assert!(SourceFile::parse(broken, &for_315).is_err());
     }
 }
