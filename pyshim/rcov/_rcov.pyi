@@ -46,6 +46,10 @@ class Collector:
         tool ids 0-5 are all in use."""
     def stop(self) -> None:
         """Stop measuring and free the tool id. Hits are kept."""
+    def clear_hits(self) -> None:
+        """Forget every hit, keeping the measured files (a forked child
+        starting its own data: call `sys.monitoring.restart_events()` too, so
+        that lines already run fire again)."""
     def measured_files(self) -> list[str]: ...
     def executed(self) -> dict[str, tuple[list[int], list[tuple[int, int]] | None]]:
         """Per file: the executed lines (statement first lines) and, in branch

@@ -80,6 +80,9 @@ class Session:
         self._pid = os.getpid()
         self.children_since = None
         self.child = True
+        # Its data starts empty: what ran before the fork is the parent's.
+        self.collector.clear_hits()
+        sys.monitoring.restart_events()
         opts = self.options
         opts.parallel, opts.append, opts.report = True, False, False
         opts.json_file = opts.report_file = None

@@ -196,6 +196,21 @@ impl Collector {
         turned_off
     }
 
+    /// Forgets every hit, keeping the measured files (a forked child starts
+    /// its own data; lines it runs are recorded again once
+    /// `sys.monitoring.restart_events()` has re-armed them).
+    fn clear_hits(&self, py: Python<'_>) {
+        let hits: Vec<Arc<FileHits>> = self
+            .lock(py)
+            .files
+            .values()
+            .map(|file| Arc::clone(&file.hits))
+            .collect();
+        for file_hits in hits {
+            file_hits.clear();
+        }
+    }
+
     fn measured_files(&self, py: Python<'_>) -> Vec<String> {
         self.lock(py).files.keys().cloned().collect()
     }

@@ -43,6 +43,14 @@ impl AtomicBits {
         }
     }
 
+    /// Removes every integer (other threads may be adding at the same time:
+    /// each of their adds lands before or after the clear of its word).
+    pub fn clear(&self) {
+        for word in self.words.iter() {
+            word.store(0, Ordering::Relaxed);
+        }
+    }
+
     pub fn contains(&self, index: usize) -> bool {
         self.words
             .get(index / 64)
@@ -93,6 +101,12 @@ impl FileHits {
         }
     }
 
+    /// Forgets every line and probe (a forked child starting its own data).
+    pub fn clear(&self) {
+        self.lines.clear();
+        self.probes.clear();
+    }
+
     /// Original lines that ran, ascending.
     pub fn lines(&self) -> impl Iterator<Item = u32> + '_ {
         self.lines.ones().map(|line| line as u32)
@@ -121,6 +135,18 @@ mod tests {
             (0..4).map(|k| hits.probe_hit(k)).collect::<Vec<_>>(),
             vec![false, false, true, false]
         );
+    }
+
+    #[test]
+    fn clear_forgets_lines_and_probes() {
+        let hits = FileHits::new(10, 2);
+        hits.record(3);
+        hits.record(i64::from(PROBE_BASE) + 1);
+        hits.clear();
+        assert_eq!(hits.lines().count(), 0);
+        assert!(!hits.probe_hit(1));
+        hits.record(4);
+        assert_eq!(hits.lines().collect::<Vec<_>>(), vec![4]);
     }
 
     #[test]
