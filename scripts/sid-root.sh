@@ -26,6 +26,9 @@
 #
 # Test virtualenvs live inside the root, /opt/rcov/venv-test314 and
 # /opt/rcov/venv-test315, with tests/requirements.txt from the package index.
+#
+# RCOV_SID_ROOT=DIR uses another root; RCOV_SID_CWD=DIR (under this checkout) is
+# the working directory of CMD instead of the checkout itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
