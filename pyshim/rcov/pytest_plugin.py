@@ -136,6 +136,16 @@ def _options(ns: object) -> tuple[RunOptions, str | None, float]:
     return options, rcfile, settings.fail_under if fail_under is None else fail_under
 
 
+def _is_xdist_worker() -> bool:
+    """Is this process a pytest-xdist worker? Its config does not say yet
+    (xdist sets `workerinput` later), so: the variable xdist sets before the
+    worker's config is made, in a process run by execnet (`python -c`, no
+    main file). A pytest run by a test inside a worker inherits the variable
+    but has a main file (`pytest`, `python -m pytest`)."""
+    main = sys.modules.get("__main__")
+    return "PYTEST_XDIST_WORKER" in os.environ and getattr(main, "__file__", None) is None
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: Config, parser: Parser, args: list[str]) -> None:
     ns = early_config.known_args_namespace
@@ -146,7 +156,7 @@ def pytest_load_initial_conftests(early_config: Config, parser: Parser, args: li
     except Exception as exc:  # noqa: BLE001 - a bad configuration must not stop the tests
         sys.stderr.write(f"rcov: not measuring: {exc}\n")
         return
-    worker = "PYTEST_XDIST_WORKER" in os.environ
+    worker = _is_xdist_worker()
     running = process_start.current_session()
     if running is not None:
         # Started by rcov_process_start.pth: a child (an xdist worker) that
