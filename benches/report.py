@@ -123,7 +123,7 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def python_section(full: Results) -> list[str]:
-    done = [w for w in full.workloads if any(full.ok(w, t) for t in full.tools)]
+    done = [w for w in full.workloads if any(full.ok(w, t) for t in full.tools if t != "none")]
     res = Results(full.version, done, full.tools, full.samples)
     measured = [t for t in res.tools if t != "none"]
     counts = [len(res.ok(w, t)) for w in res.workloads for t in res.tools]
