@@ -25,15 +25,33 @@ class Sample:
     status: int
 
 
+TIME = "/usr/bin/time"
+
+
 def run_once(argv: list[str], cwd: Path, env: dict[str, str], log: Path) -> Sample:
+    """Run `argv`; CPU time from wait4, peak RSS from /usr/bin/time when there is one.
+
+    A child forked from this (large, matplotlib-loaded) process inherits its
+    pages until exec, and Linux counts that in the child's ru_maxrss. GNU
+    time is small, so the program it forks reports its own peak; wait4's CPU
+    time includes the grandchild that time waited for.
+    """
+    rss_file = log.with_suffix(".rss")
+    wrapped = [TIME, "-f", "%M", "-o", str(rss_file), *argv] if os.path.exists(TIME) else argv
     with open(log, "wb") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(wrapped, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
-    return Sample(cpu, wall, usage.ru_maxrss, proc.returncode)
+    rss = usage.ru_maxrss
+    if wrapped is not argv:
+        try:
+            rss = int(rss_file.read_text().split()[-1])
+        except (OSError, ValueError, IndexError):
+            pass
+    return Sample(cpu, wall, rss, proc.returncode)
 
 
 def tail(log: Path, lines: int = 15) -> str:
