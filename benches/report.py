@@ -228,8 +228,8 @@ def write_outputs(
         ),
         (
             f"Machine: {os.cpu_count()} CPUs, {cpu_model()}, {platform.system()} "
-            f"{platform.release()}; shared with other work while it ran, so single numbers "
-            "carry a few % of noise."
+            f"{platform.release()}; shared with other work while it ran (see the notes "
+            "on noise at the end, if any)."
         ),
         "Tools: coverage.py 7.17.3, SlipCover 1.1.0, rcov from this checkout (release build).",
         "Every tool is given the workload's own source with `--source` (and the same `--omit`).",
