@@ -24,6 +24,9 @@ pub struct Analysis {
     pub no_branch: BTreeSet<u32>,
     /// The arcs each branch edge leads to (usually one).
     pub edges: BTreeMap<EdgeId, BTreeSet<Arc>>,
+    /// The first statement line of the block each edge enters, where the
+    /// block holds code: that line runs only after the edge did.
+    pub entry_lines: BTreeMap<EdgeId, u32>,
     /// Raw arcs that jump back to a `with` line at the end of its body, and
     /// what coverage.py reports instead (`None`: drop the arc).
     pub with_fixers: BTreeMap<Arc, Option<Arc>>,
@@ -137,6 +140,7 @@ pub fn analyze(
         no_branch,
         edges: raw_arcs.normalized_edges(&multiline),
         with_fixers: raw_arcs.with_fixers().clone(),
+        entry_lines: raw_arcs.entry_lines,
     })
 }
 
@@ -231,6 +235,18 @@ mod tests {
         assert_eq!(a.edges[&edge(2, NotTaken)], arcs(&[(2, 4)]));
         assert!(a.arcs.contains(&(3, 4)));
         assert!(!a.arcs.contains(&(1, 4)));
+    }
+
+    #[test]
+    fn a_block_the_compiler_dropped_has_no_entry_line() {
+        // `while True`'s else never runs: CPython emits no code for line 5.
+        let a = analysis(
+            "while True:\n    if x:\n        break\nelse:\n    y()\nz()\n",
+            &[1, 2, 3, 6],
+        );
+        assert_eq!(a.entry_lines.get(&edge(1, NotTaken)), None);
+        assert_eq!(a.entry_lines.get(&edge(2, Taken)), Some(&3));
+        assert_eq!(a.edges[&edge(1, NotTaken)], arcs(&[(1, 6)]));
     }
 
     #[test]

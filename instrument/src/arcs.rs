@@ -56,6 +56,9 @@ enum Node<'a> {
 pub struct RawArcs {
     pub arcs: BTreeSet<Arc>,
     pub edge_arcs: BTreeSet<(EdgeId, Arc)>,
+    /// For each edge into a block that holds code, the block's first statement
+    /// line: reached through that edge alone, so its LINE event stands for it.
+    pub entry_lines: BTreeMap<EdgeId, u32>,
     with_fixers: BTreeMap<Arc, Option<Arc>>,
 }
 
@@ -111,6 +114,7 @@ pub fn find_arcs(
         statements,
         arcs: BTreeSet::new(),
         edge_arcs: BTreeSet::new(),
+        entry_lines: BTreeMap::new(),
         blocks: Vec::new(),
         one_line_bodies: Vec::new(),
         current_with_starts: BTreeSet::new(),
@@ -132,6 +136,7 @@ pub fn find_arcs(
     RawArcs {
         arcs: analyzer.arcs,
         edge_arcs: analyzer.edge_arcs,
+        entry_lines: analyzer.entry_lines,
         with_fixers,
     }
 }
@@ -155,6 +160,7 @@ struct ArcAnalyzer<'s, 'a> {
     statements: BTreeSet<i32>,
     arcs: BTreeSet<Arc>,
     edge_arcs: BTreeSet<(EdgeId, Arc)>,
+    entry_lines: BTreeMap<EdgeId, u32>,
     blocks: Vec<Block>,
     /// Bodies that share their header's line: arcs that start on that line
     /// while the body is analysed belong to the header's edges.
@@ -250,6 +256,17 @@ impl<'a> ArcAnalyzer<'_, 'a> {
         }
     }
 
+    /// Records that `line` is the first statement of the block `from` enters,
+    /// if it holds code: a block the compiler dropped (dead code) is not
+    /// entered, and its edge flows on to where others flow too.
+    fn note_entry(&mut self, from: ArcStart, line: i32) {
+        if let Some(edge) = from.edge {
+            if line != from.line && self.statements.contains(&line) {
+                self.entry_lines.insert(edge, line as u32);
+            }
+        }
+    }
+
     // ---- code objects ----
 
     fn module(&mut self, body: &'a [Stmt]) {
@@ -323,6 +340,13 @@ impl<'a> ArcAnalyzer<'_, 'a> {
 
     /// `process_body` for a branch edge's destination block.
     fn process_edge_body(&mut self, body: &'a [Stmt], from: ArcStart) -> Exits {
+        let first_statement = body
+            .iter()
+            .map(|stmt| self.line_for(Node::Stmt(stmt)))
+            .find(|line| self.statements.contains(line));
+        if let Some(line) = first_statement {
+            self.note_entry(from, line);
+        }
         let nodes = body.iter().map(Node::Stmt);
         let shares_line = body
             .first()
@@ -495,7 +519,10 @@ impl<'a> ArcAnalyzer<'_, 'a> {
             exits.extend(match rest.first() {
                 None => Exits::from([from]),
                 Some(clause) if clause.test.is_none() => self.process_edge_body(&clause.body, from),
-                Some(_) => self.process_body([Node::Elif(rest)], Exits::from([from])),
+                Some(_) => {
+                    self.note_entry(from, self.line_for(Node::Elif(rest)));
+                    self.process_body([Node::Elif(rest)], Exits::from([from]))
+                }
             });
         }
         exits
@@ -548,6 +575,7 @@ impl<'a> ArcAnalyzer<'_, 'a> {
         let mut exits = Exits::new();
         for case in &stmt.cases {
             let case_line = self.line_at(case.pattern.start());
+            self.note_entry(previous, case_line);
             self.add_arc(previous, case_line);
             let from = Self::edge_start(case_line, Side::Taken);
             exits.extend(self.process_edge_body(&case.body, from));

@@ -24,8 +24,8 @@ pub fn executed_lines(analysis: &Analysis, hit_lines: impl Iterator<Item = u32>)
 /// Branch-mode data: `(l, l)` for every executed line, plus the arcs of every
 /// branch edge that fired. An edge fired when one of its probes (`probes[k]`
 /// is the edge probe `k` observes) was hit; an edge without a probe fired when
-/// it leads to a single line that ran, since that line is reached by the edge
-/// alone.
+/// the first line of the block it enters ran, since that line is reached by
+/// the edge alone.
 pub fn executed_arcs(
     analysis: &Analysis,
     executed_lines: &BTreeSet<i32>,
@@ -40,10 +40,10 @@ pub fn executed_arcs(
     for (edge, edge_arcs) in &analysis.edges {
         let fired = match probed.get(edge) {
             Some(&hit) => hit,
-            None => match edge_arcs.iter().collect::<Vec<_>>().as_slice() {
-                [(_, to)] => *to > 0 && executed_lines.contains(to),
-                _ => false,
-            },
+            None => analysis
+                .entry_lines
+                .get(edge)
+                .is_some_and(|&line| executed_lines.contains(&(line as i32))),
         };
         if fired {
             arcs.extend(edge_arcs.iter().copied());
@@ -229,6 +229,14 @@ mod tests {
                 (edge(2, Side::NotTaken), one((2, 5))),
                 (edge(5, Side::Taken), one((5, 6))),
                 (edge(5, Side::NotTaken), one((5, 7))),
+            ]
+            .into_iter()
+            .collect(),
+            entry_lines: [
+                (edge(2, Side::Taken), 3),
+                (edge(2, Side::NotTaken), 5),
+                (edge(5, Side::Taken), 6),
+                (edge(5, Side::NotTaken), 7),
             ]
             .into_iter()
             .collect(),
