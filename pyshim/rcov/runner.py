@@ -63,7 +63,8 @@ class Program:
 
 
 class _ProgramFailed(Exception):
-    """Start-up failed the way CPython reports it: a message and an exit status."""
+    """Start-up failed the way CPython reports it: a message (empty if already
+    printed) and an exit status."""
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
@@ -139,7 +140,23 @@ def _run_script(program: Program, compile_main: MainCompiler) -> None:
         code = marshal.loads(data[16:])
     else:
         main.__loader__ = importlib.machinery.SourceFileLoader("__main__", abspath)
-        code = compile_main(data, abspath)
+        try:
+            code = compile_main(data, abspath)
+        except (SyntaxError, ValueError) as exc:
+            failure: BaseException = exc
+        else:
+            _exec(code, main.__dict__)
+            return
+        # Reading a file, CPython words some errors differently. Called
+        # outside the except clause, so that its error has no context.
+        from .filereader import run_file_like_cpython
+
+        status = run_file_like_cpython(abspath)
+        if status is None:
+            raise failure
+        if status:
+            raise _ProgramFailed("", status)
+        return
     _exec(code, main.__dict__)
 
 
@@ -257,7 +274,8 @@ def run_program(program: Program, compile_main: MainCompiler = _plain_compile) -
     except SystemExit:
         raise
     except _ProgramFailed as failed:
-        sys.stderr.write(failed.message + "\n")
+        if failed.message:
+            sys.stderr.write(failed.message + "\n")
         return failed.status
     except KeyboardInterrupt as exc:
         _print_uncaught(exc)
