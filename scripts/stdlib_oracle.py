@@ -160,16 +160,32 @@ def measured_counts(data_file: Path) -> tuple[int, int]:
     return files, lines
 
 
+def drive(modules: list[str], test_args: list[str]) -> None:
+    """Run regrtest (`python -m test TEST_ARGS`) in this process after
+    forgetting `modules`, so that the test imports them afresh and, under
+    rcov, measured: the interpreter and rcov import some (enum, re,
+    argparse...) before measurement starts. Both runs go through here, so
+    anything the fresh import changes changes it in both."""
+    import runpy
+
+    for name in list(sys.modules):
+        if any(name == m or name.startswith(m + ".") for m in modules):
+            del sys.modules[name]
+    sys.argv[:] = [sys.argv[0], *test_args]
+    runpy.run_module("test", run_name="__main__", alter_sys=True)
+
+
 def compare(python: str, test: str, work: Path, timeout: float) -> Comparison:
     """Run `test` plainly and under rcov with `python`."""
     sources = TESTS.get(test, (test.removeprefix("test_"),))
-    plain_command = [python, "-m", "test", test]
+    driver = [os.path.abspath(__file__), "--drive", ",".join(sources), "--", test]
+    plain_command = [python, *driver]
     data_file = work / f"{test}.coverage"
     rcov_command = [python, "-m", "rcov.instrument", "--branch", "--no-report"]
     rcov_command += ["--data-file", str(data_file)]
     for source in sources:
         rcov_command += ["--source", source]
-    rcov_command += ["-m", "test", test]
+    rcov_command += driver
     plain = run_tests(plain_command, work / f"{test}.plain.xml", work, timeout)
     measured = run_tests(rcov_command, work / f"{test}.rcov.xml", work, timeout)
     files, lines = measured_counts(data_file)
@@ -184,6 +200,10 @@ def tally(outcome: Outcome) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--drive"]:
+        drive(argv[1].split(","), argv[3:])
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--python", default=sys.executable, help="interpreter with rcov installed")
     parser.add_argument("--tests", help="comma-separated test modules (default: all known)")

@@ -46,6 +46,14 @@ class Collector:
         tool ids 0-5 are all in use."""
     def stop(self) -> None:
         """Stop measuring and free the tool id. Hits are kept."""
+    @property
+    def tool_id(self) -> int | None:
+        """The sys.monitoring tool id held while measuring, else None."""
+    def move_tool(self) -> int:
+        """Move measurement to another free tool id (arming every measured
+        code object there before giving the old id back) and return it.
+        Raises RuntimeError when no other id is free (still measuring on the
+        old one)."""
     def clear_hits(self) -> None:
         """Forget every hit, keeping the measured files (a forked child
         starting its own data: call `sys.monitoring.restart_events()` too, so

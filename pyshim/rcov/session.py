@@ -22,6 +22,7 @@ from .filters import SourceFilter, canonical_path, split_option_list
 from .importer import MeasuringFinder, compile_measured, install, uninstall
 from .report import write_report
 from .summary import FileReport, relative_name
+from .toolguard import guard, unguard
 
 # Names for annotations only: the typing module is not loaded at run time,
 # to keep rcov's start-up (which every measured run pays) short.
@@ -71,6 +72,7 @@ class Session:
 
     def start(self) -> None:
         self.collector.start()
+        guard(self.collector)
         install(self.finder)
         self._started = True
 
@@ -103,6 +105,7 @@ class Session:
         if self._started:
             self._started = False
             uninstall(self.finder)
+            unguard(self.collector)
             self.collector.stop()
 
     def data(self) -> _rcov.CoverageData:

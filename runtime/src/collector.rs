@@ -196,6 +196,35 @@ impl Collector {
         turned_off
     }
 
+    /// The `sys.monitoring` tool id rcov holds, None when not measuring.
+    #[getter]
+    fn tool_id(&self, py: Python<'_>) -> Option<u8> {
+        self.lock(py).monitor.map(|monitor| monitor.tool())
+    }
+
+    /// Moves measurement to another free tool id (the program wants the one
+    /// rcov holds) and returns it. Every measured code object is armed under
+    /// the new id before the old one is given back, so no line is missed;
+    /// lines already recorded are recorded again, which changes nothing.
+    fn move_tool(&self, py: Python<'_>) -> Result<u8, RcovError> {
+        let Some(old) = self.lock(py).monitor else {
+            return Err(RcovError::Python(
+                pyo3::exceptions::PyRuntimeError::new_err("not measuring"),
+            ));
+        };
+        let new = LineMonitor::start_elsewhere(py, &self.code_files)?;
+        let code_objects = {
+            let mut state = self.lock(py);
+            state.monitor = Some(new);
+            state.all_code_objects(py)
+        };
+        new.set_line_events(py, code_objects.iter().cloned(), true)?;
+        let turned_off = old.set_line_events(py, code_objects, false);
+        old.stop(py)?;
+        turned_off?;
+        Ok(new.tool())
+    }
+
     /// Forgets every hit, keeping the measured files (a forked child starts
     /// its own data; lines it runs are recorded again once
     /// `sys.monitoring.restart_events()` has re-armed them).

@@ -19,6 +19,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 
 use crate::error::RcovError;
 use crate::hits::FileHits;
@@ -119,6 +120,42 @@ impl LineRecorder {
     }
 }
 
+/// `sys.monitoring` as rcov found it the first time it looked: its functions
+/// and constants. Kept because a program may replace the module's functions
+/// (rcov's own guard, `toolguard.py`, wraps them to see a program claim
+/// rcov's tool id), and rcov's own calls must not go through a wrapper.
+struct Monitoring {
+    use_tool_id: Py<PyAny>,
+    free_tool_id: Py<PyAny>,
+    get_tool: Py<PyAny>,
+    register_callback: Py<PyAny>,
+    set_local_events: Py<PyAny>,
+    disable: Py<PyAny>,
+    line_event: u32,
+    coverage_id: u8,
+}
+
+static MONITORING: PyOnceLock<Monitoring> = PyOnceLock::new();
+
+fn monitoring(py: Python<'_>) -> PyResult<&'static Monitoring> {
+    MONITORING.get_or_try_init(py, || {
+        let module = py
+            .import(intern!(py, "sys"))?
+            .getattr(intern!(py, "monitoring"))?;
+        let get = |name: &str| module.getattr(name).map(Bound::unbind);
+        Ok(Monitoring {
+            use_tool_id: get("use_tool_id")?,
+            free_tool_id: get("free_tool_id")?,
+            get_tool: get("get_tool")?,
+            register_callback: get("register_callback")?,
+            set_local_events: get("set_local_events")?,
+            disable: get("DISABLE")?,
+            line_event: module.getattr("events")?.getattr("LINE")?.extract()?,
+            coverage_id: module.getattr("COVERAGE_ID")?.extract()?,
+        })
+    })
+}
+
 /// A claimed `sys.monitoring` tool id with rcov's LINE callback registered.
 #[derive(Clone, Copy)]
 pub struct LineMonitor {
@@ -130,18 +167,32 @@ impl LineMonitor {
     /// and registers a callback that records into `files`.
     pub fn start(py: Python<'_>, files: &Arc<CodeFiles>) -> Result<Self, RcovError> {
         let monitoring = monitoring(py)?;
-        let tool = claim_tool_id(&monitoring)?;
+        let coverage_id = monitoring.coverage_id;
+        let order: Vec<u8> = std::iter::once(coverage_id)
+            .chain((0..6).filter(|&id| id != coverage_id))
+            .collect();
+        Self::start_on(py, files, &order)
+    }
+
+    /// Like `start`, for a move away from an id the program wants: the ids
+    /// no tool is named for (3, 4) first, the debugger's (0) last.
+    pub fn start_elsewhere(py: Python<'_>, files: &Arc<CodeFiles>) -> Result<Self, RcovError> {
+        Self::start_on(py, files, &[4, 3, 5, 2, 0, 1])
+    }
+
+    fn start_on(py: Python<'_>, files: &Arc<CodeFiles>, order: &[u8]) -> Result<Self, RcovError> {
+        let monitoring = monitoring(py)?;
+        let tool = claim_tool_id(py, monitoring, order)?;
         let recorder = LineRecorder {
             files: Arc::clone(files),
-            disable: monitoring.getattr(intern!(py, "DISABLE"))?.unbind(),
+            disable: monitoring.disable.clone_ref(py),
         };
         let callback = Bound::new(py, recorder)?.getattr(intern!(py, "on_line"))?;
-        let registered = monitoring.call_method1(
-            intern!(py, "register_callback"),
-            (tool, line_event(&monitoring)?, callback),
-        );
+        let registered = monitoring
+            .register_callback
+            .call1(py, (tool, monitoring.line_event, callback));
         if let Err(err) = registered {
-            monitoring.call_method1(intern!(py, "free_tool_id"), (tool,))?;
+            monitoring.free_tool_id.call1(py, (tool,))?;
             return Err(err.into());
         }
         Ok(LineMonitor { tool })
@@ -159,8 +210,8 @@ impl LineMonitor {
         on: bool,
     ) -> PyResult<()> {
         let monitoring = monitoring(py)?;
-        let events = if on { line_event(&monitoring)? } else { 0 };
-        let set_local_events = monitoring.getattr(intern!(py, "set_local_events"))?;
+        let events = if on { monitoring.line_event } else { 0 };
+        let set_local_events = monitoring.set_local_events.bind(py);
         for code in codes {
             set_local_events.call1((self.tool, code, events))?;
         }
@@ -171,40 +222,21 @@ impl LineMonitor {
     /// have been turned off first (`set_line_events(.., false)`).
     pub fn stop(self, py: Python<'_>) -> PyResult<()> {
         let monitoring = monitoring(py)?;
-        let unregistered = monitoring.call_method1(
-            intern!(py, "register_callback"),
-            (self.tool, line_event(&monitoring)?, py.None()),
-        );
-        monitoring.call_method1(intern!(py, "free_tool_id"), (self.tool,))?;
+        let unregistered = monitoring
+            .register_callback
+            .call1(py, (self.tool, monitoring.line_event, py.None()));
+        monitoring.free_tool_id.call1(py, (self.tool,))?;
         unregistered.map(drop)
     }
 }
 
-fn monitoring(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    py.import(intern!(py, "sys"))?
-        .getattr(intern!(py, "monitoring"))
-}
-
-fn line_event(monitoring: &Bound<'_, PyAny>) -> PyResult<u32> {
-    let py = monitoring.py();
-    monitoring
-        .getattr(intern!(py, "events"))?
-        .getattr(intern!(py, "LINE"))?
-        .extract()
-}
-
-fn claim_tool_id(monitoring: &Bound<'_, PyAny>) -> Result<u8, RcovError> {
-    let py = monitoring.py();
-    let coverage_id: u8 = monitoring.getattr(intern!(py, "COVERAGE_ID"))?.extract()?;
-    let candidates = std::iter::once(coverage_id).chain((0..6).filter(|&id| id != coverage_id));
-    for tool in candidates {
-        if !monitoring
-            .call_method1(intern!(py, "get_tool"), (tool,))?
-            .is_none()
-        {
+/// Claims the first free id of `order`.
+fn claim_tool_id(py: Python<'_>, monitoring: &Monitoring, order: &[u8]) -> Result<u8, RcovError> {
+    for &tool in order {
+        if !monitoring.get_tool.call1(py, (tool,))?.is_none(py) {
             continue;
         }
-        match monitoring.call_method1(intern!(py, "use_tool_id"), (tool, "rcov")) {
+        match monitoring.use_tool_id.call1(py, (tool, "rcov")) {
             Ok(_) => return Ok(tool),
             // Taken by another thread between the two calls.
             Err(err) if err.is_instance_of::<pyo3::exceptions::PyValueError>(py) => continue,
@@ -213,8 +245,8 @@ fn claim_tool_id(monitoring: &Bound<'_, PyAny>) -> Result<u8, RcovError> {
     }
     let owners = (0..6u8)
         .map(|tool| {
-            let owner = monitoring.call_method1(intern!(py, "get_tool"), (tool,))?;
-            Ok(format!("{tool}: {owner}"))
+            let owner = monitoring.get_tool.call1(py, (tool,))?;
+            Ok(format!("{tool}: {}", owner.bind(py)))
         })
         .collect::<PyResult<Vec<_>>>()?;
     Err(RcovError::NoFreeToolId(owners.join(", ")))
