@@ -391,3 +391,35 @@ def test_exec_of_source_read_from_a_measured_file(tmp_path: Path) -> None:
     measured = same_behaviour(tmp_path)
     # Only the import was measured: line 4 ran only in exec'd copies.
     assert measured["mod.py"] == [1, 2, 3, 5]
+
+
+LOW_RECURSION_LIMIT = """\
+import sys, threading
+print(sys.getrecursionlimit())
+def depth(n=1):
+    try:
+        return depth(n + 1)
+    except RecursionError:
+        return n
+sys.setrecursionlimit(40)
+print(sys.getrecursionlimit(), depth())
+for bad in (0, -1, "40", 2**40):
+    try:
+        sys.setrecursionlimit(bad)
+    except (ValueError, TypeError, OverflowError) as exc:
+        print(type(exc).__name__, exc)
+"""
+
+
+@pytest.mark.parametrize("how", ["script", "module"])
+def test_low_recursion_limit(tmp_path: Path, how: str) -> None:
+    """rcov's frames under the program's main module do not count: the
+    program hits RecursionError at the same depth of its own."""
+    write(tmp_path, {"prog.py": LOW_RECURSION_LIMIT})
+    if how == "script":
+        same_behaviour(tmp_path)
+        return
+    plain = run([sys.executable, "-m", "prog"], tmp_path)
+    measured = run(rcov_command(["-m", "prog"]), tmp_path)
+    assert (measured.stdout, measured.stderr) == (plain.stdout, plain.stderr)
+    assert b"40 " in plain.stdout

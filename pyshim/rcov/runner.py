@@ -31,6 +31,8 @@ import sys
 from collections.abc import Callable
 from types import CodeType, ModuleType, TracebackType
 
+from .recursion import frames_below, hide_frames
+
 # Names for annotations only: the typing module is not loaded at run time,
 # to keep rcov's start-up (which every measured run pays) short.
 TYPE_CHECKING = False
@@ -197,6 +199,8 @@ def _run_module_code(modname: str | None) -> None:
     """
     _fresh_main()
     run_as_main: Callable[[str, bool], object] = runpy._run_module_as_main  # type: ignore[attr-defined]
+    # `python -m` starts in runpy's frame: the frames up to this one are rcov's.
+    hide_frames(frames_below())
     if modname is None:
         run_as_main("__main__", False)
     else:
@@ -205,7 +209,9 @@ def _run_module_code(modname: str | None) -> None:
 
 def _exec(code: CodeType, namespace: dict[str, Any]) -> None:
     # The traceback of an uncaught exception starts at this frame; the
-    # program's own frames follow it (see _strip_own_frames).
+    # program's own frames follow it (see _strip_own_frames). The frames up
+    # to this one are rcov's: `python prog.py` has none.
+    hide_frames(frames_below())
     exec(code, namespace)  # noqa: S102 - running the program is the point
 
 
