@@ -8,6 +8,10 @@ PROBE_BASE: int
 class DataError(Exception):
     """A data file could not be read, written or combined; the message names it."""
 
+class PanicException(BaseException):
+    """A Rust panic that no `catch_panic` turned into an InstrumentError or
+    DataError (PyO3's pyo3_runtime.PanicException): an rcov bug."""
+
 class InstrumentError(Exception):
     """A file could not be instrumented; the message names the reason."""
 

@@ -150,16 +150,18 @@ impl Collector {
         code: &Bound<'py, PyAny>,
         prepared: &Prepared,
     ) -> Result<Bound<'py, PyAny>, RcovError> {
-        let remap = prepared.lines.as_deref().map(LineRemap::new);
-        let tree = walk_tree(code, remap.as_ref())?;
-        self.register(
-            py,
-            &prepared.source,
-            &prepared.filename,
-            &tree,
-            prepared.probes.clone(),
-        )?;
-        Ok(tree.module)
+        catch_panic("adopt", || {
+            let remap = prepared.lines.as_deref().map(LineRemap::new);
+            let tree = walk_tree(code, remap.as_ref())?;
+            self.register(
+                py,
+                &prepared.source,
+                &prepared.filename,
+                &tree,
+                prepared.probes.clone(),
+            )?;
+            Ok::<_, RcovError>(tree.module)
+        })
     }
 
     fn start(&self, py: Python<'_>) -> Result<u8, RcovError> {
@@ -244,7 +246,7 @@ impl Collector {
         self.lock(py).files.keys().cloned().collect()
     }
 
-    fn executed(&self, py: Python<'_>) -> Executed {
+    fn executed(&self, py: Python<'_>) -> Result<Executed, RcovError> {
         let snapshot: Vec<(String, FileSnapshot)> = self
             .lock(py)
             .files
@@ -254,10 +256,14 @@ impl Collector {
         let options = target_options(py);
         let branch = self.branch;
         py.detach(|| {
-            snapshot
-                .into_iter()
-                .map(|(name, file)| (name, file.executed(&options, branch)))
-                .collect()
+            catch_panic("executed", || {
+                Ok::<_, RcovError>(
+                    snapshot
+                        .into_iter()
+                        .map(|(name, file)| (name, file.executed(&options, branch)))
+                        .collect(),
+                )
+            })
         })
     }
 }

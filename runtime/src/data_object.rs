@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 
 use crate::coverage_data::{Arc as LineArc, CoverageData};
 use crate::datafile;
-use crate::error::RcovError;
+use crate::error::{catch_panic, RcovError};
 
 /// A coverage data set: lines or arcs per measured file.
 #[pyclass(module = "rcov._rcov", name = "CoverageData")]
@@ -28,7 +28,7 @@ impl CoverageDataObject {
     /// Reads a data file (coverage.py's schema 7). Raises DataError naming it.
     #[staticmethod]
     fn read(py: Python<'_>, path: &str) -> Result<Self, RcovError> {
-        let data = py.detach(|| datafile::read(Path::new(path)))?;
+        let data = py.detach(|| catch_panic("read", || datafile::read(Path::new(path))))?;
         Ok(CoverageDataObject(data))
     }
 
@@ -41,7 +41,7 @@ impl CoverageDataObject {
         meta: Vec<(String, String)>,
     ) -> Result<(), RcovError> {
         let data = &self.0;
-        py.detach(|| datafile::write(Path::new(path), data, &meta))?;
+        py.detach(|| catch_panic("write", || datafile::write(Path::new(path), data, &meta)))?;
         Ok(())
     }
 
@@ -69,11 +69,11 @@ impl CoverageDataObject {
     }
 
     fn add_lines(&mut self, path: &str, lines: Vec<u32>) -> Result<(), RcovError> {
-        Ok(self.0.add_lines(path, lines)?)
+        catch_panic("add_lines", || self.0.add_lines(path, lines))
     }
 
     fn add_arcs(&mut self, path: &str, arcs: Vec<LineArc>) -> Result<(), RcovError> {
-        Ok(self.0.add_arcs(path, arcs)?)
+        catch_panic("add_arcs", || self.0.add_arcs(path, arcs))
     }
 
     fn touch(&mut self, path: &str) {
@@ -92,7 +92,9 @@ impl CoverageDataObject {
     ) -> Result<(), RcovError> {
         let map = path_map.unwrap_or_default();
         let rename = |path: &str| map.get(path).cloned().unwrap_or_else(|| path.to_string());
-        Ok(self.0.update(&other.0, rename, (&names.0, &names.1))?)
+        catch_panic("update", || {
+            self.0.update(&other.0, rename, (&names.0, &names.1))
+        })
     }
 
     fn __len__(&self) -> usize {

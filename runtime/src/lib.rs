@@ -100,6 +100,12 @@ fn _rcov(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PROBE_BASE", PROBE_BASE)?;
     m.add("InstrumentError", py.get_type::<InstrumentError>())?;
     m.add("DataError", py.get_type::<DataError>())?;
+    // What a Rust panic that escaped every `catch_panic` becomes (a
+    // BaseException): named so that Python callers can catch it too.
+    m.add(
+        "PanicException",
+        py.get_type::<pyo3::panic::PanicException>(),
+    )?;
     m.add_class::<collector::Collector>()?;
     m.add_class::<collector::Prepared>()?;
     m.add_class::<data_object::CoverageDataObject>()?;

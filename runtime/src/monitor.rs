@@ -115,7 +115,12 @@ pub struct LineRecorder {
 #[pymethods]
 impl LineRecorder {
     fn on_line(&self, py: Python<'_>, code: &Bound<'_, PyAny>, line: i64) -> Py<PyAny> {
-        self.files.record(code, line);
+        // A panic would surface as an exception at the measured program's
+        // line: the line is then not recorded, and the program goes on.
+        let recorded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.files.record(code, line);
+        }));
+        drop(recorded);
         self.disable.clone_ref(py)
     }
 }
