@@ -101,6 +101,14 @@ DEEP_MODULES: dict[str, str | bytes] = {
     "deep_subscript.py": "a = [0]\na[0] = a\nresult = a" + "[0]" * DEPTH + " is a\n",
     "deep_call.py": "f = lambda: f\nresult = f" + "()" * DEPTH + " is f\n",
     "long_sum.py": "result = " + "+".join(["1"] * (DEPTH * 10)) + "\n",
+    # A megabyte of nesting on one line: deep enough to overflow any stack
+    # that recursed once per level (rcov refuses it before parsing).
+    "mega_unary.py": "result = " + "-" * MEGABYTE + "1\n",
+    "mega_attribute.py": "result = a" + ".a" * (MEGABYTE // 2) + "\n",
+    "mega_call.py": "result = f" + "()" * (MEGABYTE // 2) + "\n",
+    "mega_sum.py": "result = 1" + "+1" * (MEGABYTE // 2) + "\n",
+    "mega_ternary.py": "result = " + "1 if 1 else " * (MEGABYTE // 12) + "1\n",
+    "mega_fstring.py": "result = f'{" + "-" * MEGABYTE + "1}'\n",
     # Deep but accepted by CPython: measured like any other file.
     "deep_ok_parens.py": "result = " + "(" * 190 + "1" + ")" * 190 + "\n",
     "deep_ok_if.py": "".join(" " * i + "if 1:\n" for i in range(95))
