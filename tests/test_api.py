@@ -352,3 +352,45 @@ def test_importing_rcov_loads_only_the_extension() -> None:
     ).stdout.split("\n")
     assert out[0] == "['rcov', 'rcov._rcov']"
     assert out[1] == "True"
+
+
+def _data_sets(cov: rcov.Coverage) -> dict[str, tuple[set[int], set[tuple[int, int]]]]:
+    data = cov.get_data()
+    return {
+        path: (set(data.lines(path) or []), {a for a in data.arcs(path) or [] if a[0] != a[1]})
+        for path in data.measured_files()
+    }
+
+
+@pytest.mark.parametrize("branch", [False, True])
+def test_new_coverage_returns_each_line_and_arc_once(project: Project, branch: bool) -> None:
+    cov = rcov.Coverage(branch=branch, source=["target"], data_file=None, config_file=False)
+    with cov:
+        mod = project.fresh("mod")
+        mod.classify(1)
+        first = cov.new_coverage()
+        # The first call: everything measured so far.
+        assert first == {
+            path: (sorted(lines), sorted(arcs))
+            for path, (lines, arcs) in _data_sets(cov).items()
+            if lines
+        }
+        assert cov.new_coverage() == {}
+        mod.classify(2)  # the same paths again: nothing new
+        assert cov.new_coverage() == {}
+
+        before = _data_sets(cov)
+        mod.classify(-5)
+        after = _data_sets(cov)
+        path = str(project.pkg / "mod.py")
+        lines, arcs = cov.new_coverage()[path]
+        assert set(lines) == after[path][0] - before[path][0] == {3}
+        assert set(arcs) == after[path][1] - before[path][1]
+        if branch:
+            assert (2, 3) in arcs
+        else:
+            assert arcs == []
+
+        cov.erase()  # forgets what was returned, too
+        mod.classify(-5)
+        assert cov.new_coverage()[path][0] == [2, 3, 8]

@@ -47,9 +47,15 @@ class Collector:
     def stop(self) -> None:
         """Stop measuring and free the tool id. Hits are kept."""
     def clear_hits(self) -> None:
-        """Forget every hit, keeping the measured files (a forked child
-        starting its own data: call `sys.monitoring.restart_events()` too, so
-        that lines already run fire again)."""
+        """Forget every hit and what `new_coverage` returned, keeping the
+        measured files (a forked child starting its own data: call
+        `sys.monitoring.restart_events()` too, so that lines already run fire
+        again)."""
+    def new_coverage(self) -> dict[str, tuple[list[int], list[tuple[int, int]]]]:
+        """The executed lines and (branch mode) arcs that no earlier call
+        returned, per file with any; arcs (l, l) are left out. An empty dict,
+        from one atomic load, when no line or probe ran for the first time
+        since the previous call. Forgotten by `clear_hits`."""
     def measured_files(self) -> list[str]: ...
     def executed(self) -> dict[str, tuple[list[int], list[tuple[int, int]] | None]]:
         """Per file: the executed lines (statement first lines) and, in branch

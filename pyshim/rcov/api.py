@@ -190,6 +190,19 @@ class Coverage:
             raise CoverageError(str(exc)) from None
         return data
 
+    def new_coverage(self) -> dict[str, tuple[list[int], list[tuple[int, int]]]]:
+        """What ran for the first time since the previous call (everything
+        measured, on the first call): per file path with news, the new
+        executed lines and, when measuring branches, the new arcs `(from,
+        to)` (a negative `to` is an exit). An empty dict when nothing new ran.
+
+        Made for coverage-guided fuzzing: when nothing new ran, the call
+        costs about a microsecond (one atomic load in rcov's Rust core), so
+        it can follow every input. Lines and arcs are returned once per
+        object, until `erase()`.
+        """
+        return self._session.collector.new_coverage()
+
     def save(self) -> None:
         """Write `get_data()` to the data file (parallel-named under `[run]
         parallel`). Does nothing without a data file."""

@@ -7,8 +7,9 @@
 //! another file on this thread), so each method copies what it needs under the
 //! lock and talks to CPython outside it.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
@@ -18,9 +19,10 @@ use crate::compile::{
     compile_catching_warnings, compile_text, target_options, walk_tree, CodeTree,
 };
 use crate::error::{catch_panic, RcovError};
-use crate::hits::FileHits;
+use crate::hits::{FileHits, HitBits};
 use crate::linetable::LineRemap;
 use crate::monitor::{CodeFiles, LineMonitor};
+use crate::news::{News, Reported};
 use crate::results::{executed_arcs, executed_lines};
 
 /// Measures the files it compiles: lines always, branch edges when `branch`.
@@ -29,6 +31,10 @@ pub struct Collector {
     branch: bool,
     code_files: Arc<CodeFiles>,
     state: Mutex<State>,
+    /// `code_files.new_hits()` when `new_coverage` last looked.
+    new_hits_seen: AtomicU64,
+    /// What `new_coverage` returned so far, per file.
+    reported: Mutex<BTreeMap<String, Reported>>,
 }
 
 #[derive(Default)]
@@ -45,6 +51,8 @@ struct MeasuredFile {
     probes: Arc<[EdgeId]>,
     hits: Arc<FileHits>,
     code_objects: Vec<Py<PyAny>>,
+    /// Computed on first use (the data conventions need it), then kept.
+    analysis: Arc<OnceLock<Analysis>>,
 }
 
 /// A file prepared for another compiler (pytest's assertion rewriting, which
@@ -71,6 +79,8 @@ impl Collector {
             branch,
             code_files: Arc::default(),
             state: Mutex::default(),
+            new_hits_seen: AtomicU64::new(0),
+            reported: Mutex::default(),
         }
     }
 
@@ -209,6 +219,10 @@ impl Collector {
         for file_hits in hits {
             file_hits.clear();
         }
+        self.reported
+            .lock_py_attached(py)
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     fn measured_files(&self, py: Python<'_>) -> Vec<String> {
@@ -216,18 +230,49 @@ impl Collector {
     }
 
     fn executed(&self, py: Python<'_>) -> Executed {
-        let snapshot: Vec<(String, FileSnapshot)> = self
-            .lock(py)
-            .files
-            .iter()
-            .map(|(name, file)| (name.clone(), FileSnapshot::of(file)))
-            .collect();
+        let snapshot = self.snapshot(py);
         let options = target_options(py);
         let branch = self.branch;
         py.detach(|| {
             snapshot
                 .into_iter()
-                .map(|(name, file)| (name, file.executed(&options, branch)))
+                .map(|(name, file)| {
+                    let (lines, arcs) = file.executed(&file.hits, &options, branch);
+                    (
+                        name,
+                        (lines.into_iter().collect(), arcs.map(Vec::from_iter)),
+                    )
+                })
+                .collect()
+        })
+    }
+
+    /// The lines and arcs that ran since the previous call (all of them on
+    /// the first call), per file with any. Cheap when nothing new ran: one
+    /// atomic load, then an empty dict.
+    fn new_coverage(&self, py: Python<'_>) -> BTreeMap<String, News> {
+        let new_hits = self.code_files.new_hits();
+        if self.new_hits_seen.swap(new_hits, Ordering::AcqRel) == new_hits {
+            return BTreeMap::new();
+        }
+        let snapshot = self.snapshot(py);
+        let options = target_options(py);
+        let branch = self.branch;
+        let mut guard = self
+            .reported
+            .lock_py_attached(py)
+            .unwrap_or_else(PoisonError::into_inner);
+        let reported: &mut BTreeMap<String, Reported> = &mut guard;
+        py.detach(|| {
+            snapshot
+                .into_iter()
+                .filter_map(|(name, file)| {
+                    let news = reported
+                        .entry(name.clone())
+                        .or_default()
+                        .news(&file.hits, |hits| file.executed(hits, &options, branch))?;
+                    Some((name, news))
+                })
                 .collect()
         })
     }
@@ -238,6 +283,15 @@ impl Collector {
         self.state
             .lock_py_attached(py)
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Every measured file with a copy of its hits.
+    fn snapshot(&self, py: Python<'_>) -> Vec<(String, FileSnapshot)> {
+        self.lock(py)
+            .files
+            .iter()
+            .map(|(name, file)| (name.clone(), FileSnapshot::of(file)))
+            .collect()
     }
 
     /// Records the compiled tree of `filename`, replacing an earlier one (a
@@ -254,11 +308,14 @@ impl Collector {
         let (monitor, replaced, unregistered) = {
             let mut state = self.lock(py);
             let previous = state.files.remove(filename);
-            let hits = match &previous {
+            let (hits, analysis) = match &previous {
                 Some(previous) if *previous.source == *source && *previous.probes == *probes => {
-                    Arc::clone(&previous.hits)
+                    (Arc::clone(&previous.hits), Arc::clone(&previous.analysis))
                 }
-                _ => Arc::new(FileHits::new(last_line(source), probes.len())),
+                _ => (
+                    Arc::new(FileHits::new(last_line(source), probes.len())),
+                    Arc::default(),
+                ),
             };
             let mut unregistered = match &previous {
                 Some(previous) => self.code_files.remove(&previous.code_objects),
@@ -275,6 +332,7 @@ impl Collector {
                     .iter()
                     .map(|code| code.clone().unbind())
                     .collect(),
+                analysis,
             };
             state.files.insert(filename.to_string(), file);
             (state.monitor, previous, unregistered)
@@ -333,7 +391,8 @@ struct FileSnapshot {
     source: Arc<str>,
     raw_statements: Arc<[u32]>,
     probes: Arc<[EdgeId]>,
-    hits: Arc<FileHits>,
+    hits: HitBits,
+    analysis: Arc<OnceLock<Analysis>>,
 }
 
 impl FileSnapshot {
@@ -342,29 +401,39 @@ impl FileSnapshot {
             source: Arc::clone(&file.source),
             raw_statements: Arc::clone(&file.raw_statements),
             probes: Arc::clone(&file.probes),
-            hits: Arc::clone(&file.hits),
+            hits: file.hits.snapshot(),
+            analysis: Arc::clone(&file.analysis),
         }
     }
 
-    /// Lines (and arcs) in coverage.py's data conventions. Exclusion patterns
-    /// do not change edges, so the analysis uses none. A file the analyser
-    /// cannot read (possible only in line mode, where nothing was rewritten)
-    /// reports its raw lines.
-    fn executed(&self, options: &Options, branch: bool) -> (Vec<i32>, Option<Vec<LineArc>>) {
-        let patterns = Patterns {
-            exclude: Vec::new(),
-            partial: Vec::new(),
-        };
-        let analysis = catch_panic("analyze", || {
-            rcov_instrument::analyze(&self.source, &self.raw_statements, options, &patterns)
+    /// The file's analysis. Exclusion patterns do not change edges, so it
+    /// uses none. A file the analyser cannot read (possible only in line
+    /// mode, where nothing was rewritten) gets an empty one: its raw lines
+    /// are reported.
+    fn analysis(&self, options: &Options) -> &Analysis {
+        self.analysis.get_or_init(|| {
+            let patterns = Patterns {
+                exclude: Vec::new(),
+                partial: Vec::new(),
+            };
+            catch_panic("analyze", || {
+                rcov_instrument::analyze(&self.source, &self.raw_statements, options, &patterns)
+            })
+            .unwrap_or_else(|_| Analysis::default())
         })
-        .unwrap_or_else(|_| Analysis::default());
-        let lines = executed_lines(&analysis, self.hits.lines());
-        let arcs = branch.then(|| {
-            executed_arcs(&analysis, &lines, &self.probes, |k| self.hits.probe_hit(k))
-                .into_iter()
-                .collect()
-        });
-        (lines.into_iter().collect(), arcs)
+    }
+
+    /// The lines (and arcs) of `hits` in coverage.py's data conventions.
+    fn executed(
+        &self,
+        hits: &HitBits,
+        options: &Options,
+        branch: bool,
+    ) -> (BTreeSet<i32>, Option<BTreeSet<LineArc>>) {
+        let analysis = self.analysis(options);
+        let lines = executed_lines(analysis, hits.lines());
+        let arcs =
+            branch.then(|| executed_arcs(analysis, &lines, &self.probes, |k| hits.probe_hit(k)));
+        (lines, arcs)
     }
 }

@@ -7,6 +7,7 @@
 //! - [`hits`]: the thread-safe store of lines and probes that ran;
 //! - [`results`]: hits to coverage.py's conventions, and its report numbers;
 //! - [`collector`] and [`file_analysis`]: the classes Python sees;
+//! - [`news`]: what `Collector.new_coverage` has returned, per file;
 //! - [`coverage_data`], [`numbits`], [`datafile`]: coverage.py's data files
 //!   (model, line encoding, SQLite storage), shown to Python by [`data_object`].
 //!
@@ -25,6 +26,7 @@ pub mod firstlineno;
 pub mod hits;
 pub mod linetable;
 pub mod monitor;
+pub mod news;
 pub mod numbits;
 pub mod results;
 
