@@ -14,13 +14,24 @@ from ._rcov import __version__
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .api import Coverage, CoverageError
+    from .probes import InstrumentedSource, Probe, instrument_source
 
-__all__ = ["Coverage", "CoverageError", "__version__"]
+__all__ = [
+    "Coverage",
+    "CoverageError",
+    "InstrumentedSource",
+    "Probe",
+    "__version__",
+    "instrument_source",
+]
 
 # Public name -> the module that defines it, imported on first access.
 _LAZY = {
     "Coverage": "api",
     "CoverageError": "api",
+    "InstrumentedSource": "probes",
+    "Probe": "probes",
+    "instrument_source": "probes",
 }
 
 

@@ -120,6 +120,15 @@ def rewrite(
     or PROBE_BASE + k for probe k) and the probe table ((branch line, taken)
     per probe). Raises InstrumentError."""
 
+def instrument_source(
+    source: str, filename: str
+) -> tuple[str, list[int], list[tuple[int, str, list[tuple[int, int]]]]]:
+    """What `rewrite` gives, for tools: the rewritten text, the line each
+    rewritten line reports (original line, or PROBE_BASE + k for probe k),
+    and per probe its branch line, side ("taken", "not taken" or "body end")
+    and the arcs it records. Raises InstrumentError (also when `source` is
+    not Python this interpreter compiles)."""
+
 class CoverageData:
     """A coverage data set (coverage.py's data file, schema 7): executed lines
     (line mode) or arcs (branch mode) per measured file, never both. A file

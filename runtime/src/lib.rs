@@ -8,6 +8,7 @@
 //! - [`results`]: hits to coverage.py's conventions, and its report numbers;
 //! - [`collector`] and [`file_analysis`]: the classes Python sees;
 //! - [`news`]: what `Collector.new_coverage` has returned, per file;
+//! - [`instrumented`]: one file's rewrite and probe table, for tools;
 //! - [`coverage_data`], [`numbits`], [`datafile`]: coverage.py's data files
 //!   (model, line encoding, SQLite storage), shown to Python by [`data_object`].
 //!
@@ -24,6 +25,7 @@ pub mod error;
 pub mod file_analysis;
 pub mod firstlineno;
 pub mod hits;
+pub mod instrumented;
 pub mod linetable;
 pub mod monitor;
 pub mod news;
@@ -108,5 +110,6 @@ fn _rcov(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<file_analysis::FileAnalysisObject>()?;
     m.add_class::<file_analysis::FileResultObject>()?;
     m.add_function(wrap_pyfunction!(rewrite, m)?)?;
+    m.add_function(wrap_pyfunction!(instrumented::instrument_source, m)?)?;
     Ok(())
 }
