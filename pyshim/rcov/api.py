@@ -117,11 +117,13 @@ class Coverage:
             parallel=settings.parallel,
             relative_files=settings.relative_files,
         )
-        self.context = context or ""
         try:
             self._session = Session(self.options)
         except (ValueError, OSError) as exc:
             raise CoverageError(str(exc)) from None
+        if context:
+            self._session.static_context = context
+            self._session.switch_context(None)
         # Data loaded or combined from data files, beside what is measured.
         self._stored = _rcov.CoverageData(has_arcs=self._branch)
 
@@ -176,12 +178,25 @@ class Coverage:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
+    def switch_context(self, new_context: str) -> None:
+        """Count everything that runs from now on under `new_context` (a test's
+        name, say), as coverage.py's `switch_context` does: with a static
+        `context`, the recorded name is `static|new_context`; "" goes back to
+        the static context alone.
+
+        Each line already run is re-armed (`sys.monitoring.restart_events()`)
+        and records once more, under the new context; the contexts are
+        written to the data file as coverage.py writes them, so `coverage html
+        --show-contexts` shows which context ran each line.
+        """
+        self._session.switch_context(new_context)
+
     # --- data ---------------------------------------------------------------
 
     def get_data(self) -> _rcov.CoverageData:
         """Everything measured so far (even while measuring) plus what was
         loaded or combined: `measured_files()`, `lines(path)`, `arcs(path)`,
-        by absolute path."""
+        `measured_contexts()`, `contexts_by_lineno(path)`, by absolute path."""
         data = _rcov.CoverageData(has_arcs=self._branch)
         try:
             data.update(self._stored, names=("measured", "loaded"))

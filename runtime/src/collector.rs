@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
 use rcov_instrument::{Analysis, Arc as LineArc, EdgeId, LineOrigin, Options, Patterns};
@@ -18,6 +19,7 @@ use rcov_instrument::{Analysis, Arc as LineArc, EdgeId, LineOrigin, Options, Pat
 use crate::compile::{
     compile_catching_warnings, compile_text, target_options, walk_tree, CodeTree,
 };
+use crate::contexts::{ContextNames, EarlierHits};
 use crate::error::{catch_panic, RcovError};
 use crate::hits::{FileHits, HitBits};
 use crate::linetable::LineRemap;
@@ -41,6 +43,7 @@ pub struct Collector {
 struct State {
     files: BTreeMap<String, MeasuredFile>,
     monitor: Option<LineMonitor>,
+    contexts: ContextNames,
 }
 
 /// What is kept of a compiled file: enough to analyse it again at the end.
@@ -49,7 +52,10 @@ struct MeasuredFile {
     raw_statements: Arc<[u32]>,
     /// `probes[k]` is the edge probe `k` observes (empty in line mode).
     probes: Arc<[EdgeId]>,
+    /// Live hits, of the current context.
     hits: Arc<FileHits>,
+    /// Hits of the contexts that were current before.
+    earlier: EarlierHits,
     code_objects: Vec<Py<PyAny>>,
     /// Computed on first use (the data conventions need it), then kept.
     analysis: Arc<OnceLock<Analysis>>,
@@ -69,6 +75,9 @@ pub struct Prepared {
 
 /// Per file: executed lines, and in branch mode executed arcs.
 type Executed = BTreeMap<String, (Vec<i32>, Option<Vec<LineArc>>)>;
+
+/// Every measured file with a copy of some of its hits.
+type Snapshot = Vec<(String, FileSnapshot)>;
 
 #[pymethods]
 impl Collector {
@@ -213,8 +222,11 @@ impl Collector {
         let hits: Vec<Arc<FileHits>> = self
             .lock(py)
             .files
-            .values()
-            .map(|file| Arc::clone(&file.hits))
+            .values_mut()
+            .map(|file| {
+                file.earlier = EarlierHits::default();
+                Arc::clone(&file.hits)
+            })
             .collect();
         for file_hits in hits {
             file_hits.clear();
@@ -229,22 +241,81 @@ impl Collector {
         self.lock(py).files.keys().cloned().collect()
     }
 
+    /// What ran, in every context together.
     fn executed(&self, py: Python<'_>) -> Executed {
         let snapshot = self.snapshot(py);
         let options = target_options(py);
-        let branch = self.branch;
-        py.detach(|| {
-            snapshot
-                .into_iter()
-                .map(|(name, file)| {
-                    let (lines, arcs) = file.executed(&file.hits, &options, branch);
-                    (
-                        name,
-                        (lines.into_iter().collect(), arcs.map(Vec::from_iter)),
-                    )
+        py.detach(|| self.convert(snapshot, &options))
+    }
+
+    /// What ran, per context that anything ran in (`""` before any switch).
+    fn executed_by_context(&self, py: Python<'_>) -> Vec<(String, Executed)> {
+        let snapshots: Vec<(String, Snapshot)> = {
+            let state = self.lock(py);
+            let current = state.contexts.current();
+            let mut ids: Vec<usize> = state
+                .files
+                .values()
+                .flat_map(|file| file.earlier.contexts())
+                .chain([current])
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids.into_iter()
+                .map(|id| {
+                    let files = state
+                        .files
+                        .iter()
+                        .filter_map(|(name, file)| {
+                            let mut hits = file.earlier.of(id).cloned().unwrap_or_default();
+                            if id == current {
+                                hits.union_with(&file.hits.snapshot());
+                            }
+                            (!hits.is_empty())
+                                .then(|| (name.clone(), FileSnapshot::with_hits(file, hits)))
+                        })
+                        .collect();
+                    (state.contexts.name(id).to_string(), files)
                 })
                 .collect()
+        };
+        let options = target_options(py);
+        py.detach(|| {
+            snapshots
+                .into_iter()
+                .filter(|(_, files)| !files.is_empty())
+                .map(|(context, files)| (context, self.convert(files, &options)))
+                .collect()
         })
+    }
+
+    /// Records what runs from now on under context `name` (`""`: none):
+    /// takes the current context's hits out of the live stores and re-arms
+    /// every line event (`sys.monitoring.restart_events()`) so that lines
+    /// already run record again, once, under the new one.
+    fn switch_context(&self, py: Python<'_>, name: &str) -> PyResult<()> {
+        {
+            let mut state = self.lock(py);
+            if state.contexts.name(state.contexts.current()) == name {
+                return Ok(());
+            }
+            let previous = state.contexts.switch(name);
+            for file in state.files.values_mut() {
+                let taken = file.hits.take();
+                file.earlier.add(previous, taken);
+            }
+        }
+        py.import(intern!(py, "sys"))?
+            .getattr(intern!(py, "monitoring"))?
+            .call_method0(intern!(py, "restart_events"))?;
+        Ok(())
+    }
+
+    /// The context hits are recorded under now.
+    #[getter]
+    fn context(&self, py: Python<'_>) -> String {
+        let state = self.lock(py);
+        state.contexts.name(state.contexts.current()).to_string()
     }
 
     /// The lines and arcs that ran since the previous call (all of them on
@@ -285,12 +356,30 @@ impl Collector {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Every measured file with a copy of its hits.
-    fn snapshot(&self, py: Python<'_>) -> Vec<(String, FileSnapshot)> {
+    /// Every measured file with a copy of its hits in all contexts.
+    fn snapshot(&self, py: Python<'_>) -> Snapshot {
         self.lock(py)
             .files
             .iter()
-            .map(|(name, file)| (name.clone(), FileSnapshot::of(file)))
+            .map(|(name, file)| {
+                let mut hits = file.hits.snapshot();
+                hits.union_with(file.earlier.all());
+                (name.clone(), FileSnapshot::with_hits(file, hits))
+            })
+            .collect()
+    }
+
+    /// Lines and arcs of each file's copied hits.
+    fn convert(&self, snapshot: Snapshot, options: &Options) -> Executed {
+        snapshot
+            .into_iter()
+            .map(|(name, file)| {
+                let (lines, arcs) = file.executed(&file.hits, options, self.branch);
+                (
+                    name,
+                    (lines.into_iter().collect(), arcs.map(Vec::from_iter)),
+                )
+            })
             .collect()
     }
 
@@ -307,13 +396,16 @@ impl Collector {
     ) -> PyResult<()> {
         let (monitor, replaced, unregistered) = {
             let mut state = self.lock(py);
-            let previous = state.files.remove(filename);
-            let (hits, analysis) = match &previous {
-                Some(previous) if *previous.source == *source && *previous.probes == *probes => {
-                    (Arc::clone(&previous.hits), Arc::clone(&previous.analysis))
-                }
+            let mut previous = state.files.remove(filename);
+            let (hits, earlier, analysis) = match &mut previous {
+                Some(previous) if *previous.source == *source && *previous.probes == *probes => (
+                    Arc::clone(&previous.hits),
+                    std::mem::take(&mut previous.earlier),
+                    Arc::clone(&previous.analysis),
+                ),
                 _ => (
                     Arc::new(FileHits::new(last_line(source), probes.len())),
+                    EarlierHits::default(),
                     Arc::default(),
                 ),
             };
@@ -327,6 +419,7 @@ impl Collector {
                 raw_statements: tree.raw_statements.iter().copied().collect(),
                 probes: Arc::from(probes),
                 hits,
+                earlier,
                 code_objects: tree
                     .code_objects
                     .iter()
@@ -396,12 +489,12 @@ struct FileSnapshot {
 }
 
 impl FileSnapshot {
-    fn of(file: &MeasuredFile) -> Self {
+    fn with_hits(file: &MeasuredFile, hits: HitBits) -> Self {
         FileSnapshot {
             source: Arc::clone(&file.source),
             raw_statements: Arc::clone(&file.raw_statements),
             probes: Arc::clone(&file.probes),
-            hits: file.hits.snapshot(),
+            hits,
             analysis: Arc::clone(&file.analysis),
         }
     }

@@ -8,6 +8,7 @@
 //! - [`results`]: hits to coverage.py's conventions, and its report numbers;
 //! - [`collector`] and [`file_analysis`]: the classes Python sees;
 //! - [`news`]: what `Collector.new_coverage` has returned, per file;
+//! - [`contexts`]: context names, and each file's hits of earlier contexts;
 //! - [`instrumented`]: one file's rewrite and probe table, for tools;
 //! - [`coverage_data`], [`numbits`], [`datafile`]: coverage.py's data files
 //!   (model, line encoding, SQLite storage), shown to Python by [`data_object`].
@@ -18,6 +19,7 @@
 
 pub mod collector;
 pub mod compile;
+pub mod contexts;
 pub mod coverage_data;
 pub mod data_object;
 pub mod datafile;
