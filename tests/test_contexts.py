@@ -196,6 +196,13 @@ SUITE = {
 }
 
 
+def write_suite(root: Path) -> None:
+    for name, text in SUITE.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
 def run_both(root: Path, source: str, pytest_args: list[str]) -> tuple[Path, Path]:
     """The suite under coverage.py (dynamic_context = test_function) and
     under `pytest --rcov --rcov-context=test`: their data files."""
@@ -251,10 +258,7 @@ def contexts_per_statement(data_file: Path) -> dict[str, LINES]:
 
 def test_pytest_test_contexts_match_coverage_py(tmp_path: Path) -> None:
     root = tmp_path / "suite"
-    for name, text in SUITE.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    write_suite(root)
     theirs, ours = run_both(root, "calc", ["tests"])
     expected = contexts_per_statement(theirs)
     actual = contexts_per_statement(ours)
@@ -270,12 +274,25 @@ def test_pytest_test_contexts_match_coverage_py(tmp_path: Path) -> None:
     assert any(name.endswith("TestErrors.test_div_by_zero") for name in actual[ops][7])
 
 
+def test_xdist_workers_keep_their_test_contexts(tmp_path: Path) -> None:
+    root = tmp_path / "suite"
+    write_suite(root)
+    _, serial = run_both(root, "calc", ["tests"])
+    rc = root.parent / "xdist-rc"
+    data_file = root.parent / "xdist.coverage"
+    rc.write_text(f"[run]\ndata_file = {data_file}\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "tests",
+         "--rcov=calc", "--rcov-branch", "--rcov-context=test", f"--rcov-config={rc}"],
+        cwd=root, env=clean_env(), capture_output=True, text=True, timeout=900, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert contexts_per_statement(data_file) == contexts_per_statement(serial)
+
+
 def test_json_and_html_of_coverage_py_show_rcovs_contexts(tmp_path: Path) -> None:
     root = tmp_path / "suite"
-    for name, text in SUITE.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    write_suite(root)
     _, ours = run_both(root, "calc", ["tests"])
     env = clean_env()
     report = tmp_path / "report.json"
@@ -298,6 +315,53 @@ def test_json_and_html_of_coverage_py_show_rcovs_contexts(tmp_path: Path) -> Non
     assert "TestErrors.test_div_by_zero" in page
 
 
+def one_line_lambda_statements(path: str) -> set[int]:
+    """Statements (first lines) holding a lambda whose body is on the
+    lambda's own first line. From 3.13, CPython emits no LINE event when
+    such a lambda runs (its only line is the line of its RESUME), so rcov's
+    LINE callback never sees the call: the line was recorded when the
+    statement defining the lambda ran, but not again under the context of a
+    test that only called the lambda. coverage.py (ctrace) sees the call."""
+    from coverage.parser import PythonParser
+
+    if sys.version_info < (3, 13):
+        return set()
+    parser = PythonParser(filename=path)
+    parser.parse_source()
+    with open(path, "rb") as f:
+        stack = [compile(f.read(), path, "exec", dont_inherit=True)]
+    found = set()
+    while stack:
+        code = stack.pop()
+        stack.extend(c for c in code.co_consts if isinstance(c, type(code)))
+        lines = {line for _, _, line in code.co_lines() if line is not None}
+        if code.co_name == "<lambda>" and lines == {code.co_firstlineno}:
+            found.add(parser.first_line(code.co_firstlineno))
+    return found
+
+
+def test_a_one_line_lambda_called_under_a_context(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pins the 3.13+ difference that `one_line_lambda_statements` describes."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "lambdas.py").write_text("square = lambda x: x * x\n", encoding="utf-8")
+    path = str(tmp_path / "lambdas.py")
+    cov = rcov.Coverage(include=[path], data_file=None, config_file=False)
+    with cov:
+        sys.modules.pop("lambdas", None)
+        lambdas = importlib.import_module("lambdas")
+        cov.switch_context("test_square")
+        lambdas.square(3)
+    sys.modules.pop("lambdas", None)
+    contexts = set(cov.get_data().contexts_by_lineno(path)[1])
+    if sys.version_info < (3, 13):
+        assert contexts == {"", "test_square"}
+    else:
+        assert contexts == {""}
+        assert one_line_lambda_statements(path) == {1}
+
+
 @pytest.mark.network
 def test_toolz_suite_test_contexts_match_coverage_py(tmp_path: Path) -> None:
     from test_packages import SUITES, download_sdist, unpack
@@ -308,10 +372,14 @@ def test_toolz_suite_test_contexts_match_coverage_py(tmp_path: Path) -> None:
     expected = contexts_per_statement(theirs)
     actual = contexts_per_statement(ours)
     assert actual.keys() == expected.keys()
-    differing = {
-        (os.path.relpath(path, root), line)
-        for path, lines in expected.items()
-        for line in lines.keys() | actual[path].keys()
-        if lines.get(line) != actual[path].get(line)
-    }
-    assert not differing, sorted(differing)[:20]
+    unexplained = set()
+    for path, lines in expected.items():
+        lambdas = one_line_lambda_statements(path)
+        for line in lines.keys() | actual[path].keys():
+            ours_, theirs_ = actual[path].get(line, set()), lines.get(line, set())
+            if ours_ == theirs_:
+                continue
+            if line in lambdas and ours_ < theirs_:
+                continue  # a lambda called by a test, unseen on 3.13+ (see above)
+            unexplained.add((os.path.relpath(path, root), line))
+    assert not unexplained, sorted(unexplained)[:20]
