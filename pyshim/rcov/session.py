@@ -54,7 +54,7 @@ class Session:
         has_source = bool(self.filter.source_dirs or self.filter.source_pkgs)
         if has_source and split_option_list(options.include):
             _say("--include is ignored because --source is set")
-        self.collector = _rcov.Collector(branch=options.branch)
+        self.collector = _rcov.Collector(branch=options.branch, cache_dir=options.cache_dir)
         self.finder = MeasuringFinder(self.collector, self.filter)
         self._started = False
         self._finished = False
@@ -260,7 +260,9 @@ class Session:
             data = self.data()
             self.save(data)
             data = self._with_children(data)
-            self.write_reports(self.results(data))
+            # Analysing every file costs a compile each: only for a report.
+            if self.options.reports:
+                self.write_reports(self.results(data))
         except BrokenPipeError:
             pass  # stdout went away (`... | head`): nothing to say it to
         except Exception as exc:  # noqa: BLE001 - reporting must never break the exit
