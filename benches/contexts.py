@@ -79,7 +79,8 @@ def table(results: dict[str, dict[str, float]], reps: int) -> str:
         f"Python {version}, median CPU seconds of {reps} runs (branch coverage, `--source` "
         "on the package); the overhead of contexts is against the same tool without them.",
         "",
-        "| suite | rcov | rcov + contexts | overhead | coverage.py | coverage.py + contexts | overhead |",
+        "| suite | rcov | rcov + contexts | overhead "
+        "| coverage.py | coverage.py + contexts | overhead |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for suite, by_mode in results.items():

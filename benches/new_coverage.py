@@ -80,7 +80,10 @@ def main() -> None:
             assert not cov.new_coverage()
             collector = cov._session.collector
             rows = [
-                ("new_coverage(), nothing new", per_call_ns(cov.new_coverage, args.calls, args.repeat)),
+                (
+                    "new_coverage(), nothing new",
+                    per_call_ns(cov.new_coverage, args.calls, args.repeat),
+                ),
                 (
                     "Collector.new_coverage(), nothing new",
                     per_call_ns(collector.new_coverage, args.calls, args.repeat),
@@ -104,7 +107,8 @@ def main() -> None:
                 next(functions)()
                 assert cov.new_coverage()
 
-            rows.append(("new_coverage(), one new line (slow path)", per_call_ns(one_new_line, 1000, 1)))
+            slow = per_call_ns(one_new_line, 1000, 1)
+            rows.append(("new_coverage(), one new line (slow path)", slow))
     print(f"rcov {rcov.__version__}, Python {sys.version.split()[0]}")
     for name, ns in rows:
         print(f"{name:45} {ns:10.0f} ns")
