@@ -69,6 +69,17 @@ class Session:
         # saves only what it executed, and only if anything; the parent lists
         # the never-imported files.
         self.child = False
+        # coverage.py's static context: the label of everything recorded,
+        # joined to each dynamic context (`static|dynamic`).
+        self.static_context = ""
+
+    def switch_context(self, name: str | None) -> None:
+        """Count what runs from now on under context `name` (None or "":
+        under the static context alone)."""
+        context = self.static_context
+        if name:
+            context = f"{context}|{name}" if context else name
+        self.collector.switch_context(context)
 
     def start(self) -> None:
         self.collector.start()
@@ -122,11 +133,12 @@ class Session:
             path = canonical_path(os.path.join(cwd, path))
             return relative_name(path, cwd) if relative else path
 
-        for path, (lines, arcs) in self.collector.executed().items():
-            if arcs is not None:
-                data.add_arcs(key(path), arcs)
-            else:
-                data.add_lines(key(path), lines)
+        for context, executed in self.collector.executed_by_context():
+            for path, (lines, arcs) in executed.items():
+                if arcs is not None:
+                    data.add_arcs(key(path), arcs, context=context)
+                else:
+                    data.add_lines(key(path), lines, context=context)
         for path in self.collector.measured_files():
             data.touch(key(path))
         if self.child:

@@ -4,7 +4,7 @@
 //! Only glue: conversions, and the GIL released around file work so that
 //! other threads run while a large data file is read or written.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use pyo3::prelude::*;
@@ -59,21 +59,33 @@ impl CoverageDataObject {
     }
 
     fn arcs(&self, path: &str) -> Option<Vec<LineArc>> {
-        if self.0.has_arcs != Some(true) {
-            return self.0.files.get(path).map(|_| Vec::new());
-        }
+        self.0.arcs(path).map(|arcs| arcs.into_iter().collect())
+    }
+
+    /// The contexts data was recorded in (`''`: no context set).
+    fn measured_contexts(&self) -> BTreeSet<String> {
+        self.0.contexts().into_iter().map(str::to_string).collect()
+    }
+
+    /// For each executed line of `path`, the contexts it ran in, sorted
+    /// (empty if the file was not measured).
+    fn contexts_by_lineno(&self, path: &str) -> BTreeMap<u32, Vec<String>> {
         self.0
-            .files
-            .get(path)
-            .map(|file| file.arcs.iter().copied().collect())
+            .contexts_by_line(path)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(line, contexts)| (line, contexts.into_iter().map(str::to_string).collect()))
+            .collect()
     }
 
-    fn add_lines(&mut self, path: &str, lines: Vec<u32>) -> Result<(), RcovError> {
-        catch_panic("add_lines", || self.0.add_lines(path, lines))
+    #[pyo3(signature = (path, lines, *, context = ""))]
+    fn add_lines(&mut self, path: &str, lines: Vec<u32>, context: &str) -> Result<(), RcovError> {
+        catch_panic("add_lines", || self.0.add_lines(path, context, lines))
     }
 
-    fn add_arcs(&mut self, path: &str, arcs: Vec<LineArc>) -> Result<(), RcovError> {
-        catch_panic("add_arcs", || self.0.add_arcs(path, arcs))
+    #[pyo3(signature = (path, arcs, *, context = ""))]
+    fn add_arcs(&mut self, path: &str, arcs: Vec<LineArc>, context: &str) -> Result<(), RcovError> {
+        catch_panic("add_arcs", || self.0.add_arcs(path, context, arcs))
     }
 
     fn touch(&mut self, path: &str) {

@@ -15,6 +15,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use pyo3::intern;
@@ -28,6 +29,9 @@ use crate::hits::FileHits;
 #[derive(Default)]
 pub struct CodeFiles {
     by_address: RwLock<HashMap<usize, MeasuredCode, BuildHasherDefault<AddressHasher>>>,
+    /// How many hits were new to their store: a reader that saw the same
+    /// count before knows, from one load, that nothing new ran since.
+    new_hits: AtomicU64,
 }
 
 /// A registered code object: the strong reference that pins its address,
@@ -78,8 +82,15 @@ impl CodeFiles {
             .read()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(measured) = map.get(&(code.as_ptr() as usize)) {
-            measured.hits.record(line);
+            if measured.hits.record(line) {
+                self.new_hits.fetch_add(1, Ordering::Release);
+            }
         }
+    }
+
+    /// The count of new hits so far (it only grows).
+    pub fn new_hits(&self) -> u64 {
+        self.new_hits.load(Ordering::Acquire)
     }
 }
 
