@@ -218,16 +218,25 @@ impl Collector {
 
     /// Forgets every hit, keeping the measured files (a forked child starts
     /// its own data; lines it runs are recorded again once
-    /// `sys.monitoring.restart_events()` has re-armed them).
-    fn clear_hits(&self, py: Python<'_>) {
-        let hits: Vec<Arc<FileHits>> = self
-            .lock(py)
-            .files
-            .values()
-            .map(|file| Arc::clone(&file.hits))
-            .collect();
+    /// `sys.monitoring.restart_events()` has re-armed them). Code objects
+    /// whose events were turned off once complete get them back.
+    fn clear_hits(&self, py: Python<'_>) -> PyResult<()> {
+        let (hits, monitor, code_objects) = {
+            let state = self.lock(py);
+            let hits: Vec<Arc<FileHits>> = state
+                .files
+                .values()
+                .map(|file| Arc::clone(&file.hits))
+                .collect();
+            (hits, state.monitor, state.all_code_objects(py))
+        };
         for file_hits in hits {
             file_hits.clear();
+        }
+        self.code_files.reset_lines();
+        match monitor {
+            Some(monitor) => monitor.set_line_events(py, code_objects, true),
+            None => Ok(()),
         }
     }
 
@@ -350,7 +359,11 @@ impl Collector {
                 Some(previous) => self.code_files.remove(&previous.code_objects),
                 None => Vec::new(),
             };
-            unregistered.extend(self.code_files.insert(&tree.code_objects, &hits));
+            unregistered.extend(self.code_files.insert(
+                &tree.code_objects,
+                &tree.event_lines,
+                &hits,
+            ));
             let file = MeasuredFile {
                 source: Arc::from(source),
                 raw_statements: tree.raw_statements.iter().copied().collect(),
