@@ -2,9 +2,10 @@
 
 Each test runs real programs under `python -m rcov.instrument` with a cache
 directory of its own. A cache hit leaves its entry untouched, so the tests
-tell hits from misses by the entries' modification times. That warm runs
-measure exactly what cold runs do is checked over the whole corpus by
-tests/test_accuracy.py, which runs every program cold and then warm.
+tell hits from misses by the entries' modification times. Warm runs must
+measure exactly what cold runs do: every corpus file's cached code tree is
+checked against a fresh compile in-process, and a sample of corpus programs
+is run cold and warm.
 """
 
 from __future__ import annotations
@@ -15,7 +16,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import shutil
+from types import CodeType
+
+import pytest
+from covcompare import compare
+from covcompare import run_rcov as measure_program
 from pyshim_helpers import clean_env, run_rcov, write_files
+
+from rcov import _rcov
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "corpus"
 
 PROGRAM = {
     "app.py": """\
@@ -190,3 +202,82 @@ def test_processes_filling_the_cache_at_once(tmp_path: Path) -> None:
     aged = age_entries(cache)
     measure(tmp_path, cache)
     assert entries(cache) == aged
+
+
+def code_tree(code: CodeType) -> list[tuple[str, int, list[tuple[int, int, int | None]]]]:
+    """Each code object of a tree: qualified name, first line, line table."""
+    found = []
+    stack = [code]
+    while stack:
+        current = stack.pop()
+        stack.extend(c for c in current.co_consts if isinstance(c, CodeType))
+        found.append((current.co_qualname, current.co_firstlineno, list(current.co_lines())))
+    return found
+
+
+def importable_source(path: Path) -> str | None:
+    """The file's text as the import system decodes it; None for a file that
+    does not compile here (syntax of a newer Python) or warns when compiled
+    (such files are never cached)."""
+    import importlib.util
+    import warnings
+
+    text = importlib.util.decode_source(path.read_bytes())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            compile(text, str(path), "exec", dont_inherit=True)
+        except (SyntaxError, SyntaxWarning):
+            return None
+    return text
+
+
+@pytest.mark.parametrize("branch", [True, False], ids=["branch", "line"])
+def test_cached_code_is_the_compiled_code_for_every_corpus_file(
+    tmp_path: Path, branch: bool
+) -> None:
+    """A cache hit gives the very code a compile gives: equal code objects
+    (CPython compares bytecode, constants, names, line and exception tables,
+    nested code included) on the same lines."""
+    cache = tmp_path / "cache"
+    compared = 0
+    for path in sorted(CORPUS.rglob("*.py")):
+        source = importable_source(path)
+        if source is None:
+            continue
+        cold = _rcov.Collector(branch=branch, cache_dir=str(cache)).compile(source, str(path))
+        written = entries(cache)
+        warm = _rcov.Collector(branch=branch, cache_dir=str(cache)).compile(source, str(path))
+        assert entries(cache) == written  # a hit: nothing was written again
+        assert warm == cold, path
+        assert code_tree(warm) == code_tree(cold), path
+        compared += 1
+    assert compared > 80
+
+
+# Programs of tests/corpus run cold and then warm from the command line.
+SAMPLE = [
+    "if_elif_else.py",
+    "match_guards.py",
+    "one_liner_variety.py",
+    "try_except_star.py",
+    "generators.py",
+    "import_package.py",
+    "decorated_exits.py",
+    "tabs_indent.py",
+]
+
+
+@pytest.mark.parametrize("program", SAMPLE)
+def test_a_warm_run_measures_what_the_cold_run_did(tmp_path: Path, program: str) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(CORPUS, src, ignore=shutil.ignore_patterns("__pycache__"))
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {"RCOV_CACHE_DIR": str(tmp_path / "cache")}
+    cold = measure_program([program], src, work, env=env)
+    aged = age_entries(tmp_path / "cache")
+    warm = measure_program([program], src, work, env=env)
+    assert entries(tmp_path / "cache") == aged
+    assert (warm.returncode, warm.stdout, warm.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+    assert cold.files and compare(cold.files, warm.files) == []
