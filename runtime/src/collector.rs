@@ -12,21 +12,26 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
-use rcov_instrument::{Analysis, Arc as LineArc, EdgeId, LineOrigin, Options, Patterns};
+use rcov_instrument::{
+    Analysis, Arc as LineArc, EdgeId, LineOrigin, Options, Patterns, PROBE_BASE,
+};
 
 use crate::compile::{
     compile_catching_warnings, compile_text, target_options, walk_tree, CodeTree,
 };
 use crate::error::{catch_panic, RcovError};
-use crate::hits::FileHits;
+use crate::hits::{split_probes, FileHits, SplitProbe};
 use crate::linetable::LineRemap;
-use crate::monitor::{CodeFiles, LineMonitor};
+use crate::monitor::{unit_lines, CodeFiles, CodeId, LineMonitor, RecordOptions};
 use crate::results::{executed_arcs, executed_lines};
 
-/// Measures the files it compiles: lines always, branch edges when `branch`.
+/// Measures the files it compiles: lines and the code objects that ran
+/// always, branch edges when `branch`, line counts when `count`, (caller,
+/// callee) pairs when `track_calls`.
 #[pyclass(frozen, module = "rcov._rcov")]
 pub struct Collector {
     branch: bool,
+    record: RecordOptions,
     code_files: Arc<CodeFiles>,
     state: Mutex<State>,
 }
@@ -35,6 +40,8 @@ pub struct Collector {
 struct State {
     files: BTreeMap<String, MeasuredFile>,
     monitor: Option<LineMonitor>,
+    /// The number the next new file gets (see `CodeId`).
+    next_file: u32,
 }
 
 /// What is kept of a compiled file: enough to analyse it again at the end.
@@ -44,6 +51,10 @@ struct MeasuredFile {
     /// `probes[k]` is the edge probe `k` observes (empty in line mode).
     probes: Arc<[EdgeId]>,
     hits: Arc<FileHits>,
+    /// The file's number in the `CodeId`s of its code objects.
+    number: u32,
+    /// The probes that split a line (for line counts).
+    splits: Arc<[SplitProbe]>,
     code_objects: Vec<Py<PyAny>>,
 }
 
@@ -62,13 +73,23 @@ pub struct Prepared {
 /// Per file: executed lines, and in branch mode executed arcs.
 type Executed = BTreeMap<String, (Vec<i32>, Option<Vec<LineArc>>)>;
 
+/// A code object as reports name it: file, `co_qualname`, `co_firstlineno`.
+type FunctionName = (String, String, u32);
+
+/// Per file, each code object as `(co_qualname, co_firstlineno, started)`.
+type Functions = BTreeMap<String, Vec<(String, u32, bool)>>;
+
 #[pymethods]
 impl Collector {
     #[new]
-    #[pyo3(signature = (*, branch))]
-    fn new(branch: bool) -> Self {
+    #[pyo3(signature = (*, branch, count = false, track_calls = false))]
+    fn new(branch: bool, count: bool, track_calls: bool) -> Self {
         Collector {
             branch,
+            record: RecordOptions {
+                count_lines: count,
+                track_calls,
+            },
             code_files: Arc::default(),
             state: Mutex::default(),
         }
@@ -85,7 +106,7 @@ impl Collector {
         source: &str,
         filename: &str,
     ) -> Result<Bound<'py, PyAny>, RcovError> {
-        let (tree, probes) = if self.branch {
+        let (tree, probes, splits) = if self.branch {
             let options = target_options(py);
             let rewritten =
                 py.detach(|| catch_panic("rewrite", || rcov_instrument::rewrite(source, &options)));
@@ -106,14 +127,15 @@ impl Collector {
             };
             warnings.show(filename, Some(&lines))?;
             let tree = walk_tree(&compiled, Some(&lines))?;
-            (tree, rewrite.probes)
+            (tree, rewrite.probes, split_probes(&rewrite.lines))
         } else {
             (
                 walk_tree(&compile_text(py, source, filename)?, None)?,
                 Vec::new(),
+                Vec::new(),
             )
         };
-        self.register(py, source, filename, &tree, probes)?;
+        self.register(py, source, filename, &tree, probes, splits)?;
         Ok(tree.module)
     }
 
@@ -152,12 +174,14 @@ impl Collector {
     ) -> Result<Bound<'py, PyAny>, RcovError> {
         let remap = prepared.lines.as_deref().map(LineRemap::new);
         let tree = walk_tree(code, remap.as_ref())?;
+        let splits = prepared.lines.as_deref().map(split_probes);
         self.register(
             py,
             &prepared.source,
             &prepared.filename,
             &tree,
             prepared.probes.clone(),
+            splits.unwrap_or_default(),
         )?;
         Ok(tree.module)
     }
@@ -166,7 +190,7 @@ impl Collector {
         if let Some(monitor) = &self.lock(py).monitor {
             return Ok(monitor.tool());
         }
-        let monitor = LineMonitor::start(py, &self.code_files)?;
+        let monitor = LineMonitor::start(py, &self.code_files, self.record)?;
         let code_objects = {
             let mut state = self.lock(py);
             if let Some(running) = &state.monitor {
@@ -179,7 +203,7 @@ impl Collector {
             state.monitor = Some(monitor);
             state.all_code_objects(py)
         };
-        monitor.set_line_events(py, code_objects, true)?;
+        monitor.set_events(py, code_objects, true)?;
         Ok(monitor.tool())
     }
 
@@ -191,7 +215,7 @@ impl Collector {
             };
             (monitor, state.all_code_objects(py))
         };
-        let turned_off = monitor.set_line_events(py, code_objects, false);
+        let turned_off = monitor.set_events(py, code_objects, false);
         monitor.stop(py)?;
         turned_off
     }
@@ -209,6 +233,71 @@ impl Collector {
         for file_hits in hits {
             file_hits.clear();
         }
+        self.code_files.clear_calls();
+    }
+
+    /// Per file, each code object of its tree (module first) as
+    /// `(co_qualname, co_firstlineno, started)`.
+    fn functions(&self, py: Python<'_>) -> PyResult<Functions> {
+        let files: Vec<(String, Arc<FileHits>, Vec<Py<PyAny>>)> = self
+            .lock(py)
+            .files
+            .iter()
+            .map(|(name, file)| (name.clone(), Arc::clone(&file.hits), file.code_list(py)))
+            .collect();
+        files
+            .into_iter()
+            .map(|(name, hits, codes)| {
+                let functions = codes
+                    .iter()
+                    .enumerate()
+                    .map(|(index, code)| {
+                        let (qualname, line) = code_name(code.bind(py))?;
+                        Ok((qualname, line, hits.started(index)))
+                    })
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok((name, functions))
+            })
+            .collect()
+    }
+
+    /// Per file, `(line, count)` for each line that ran (empty unless
+    /// counting).
+    fn line_counts(&self, py: Python<'_>) -> BTreeMap<String, Vec<(u32, u64)>> {
+        self.lock(py)
+            .files
+            .iter()
+            .map(|(name, file)| (name.clone(), file.hits.line_counts(&file.splits)))
+            .collect()
+    }
+
+    /// The (caller, callee) pairs recorded (none unless tracking calls).
+    fn calls(&self, py: Python<'_>) -> PyResult<Vec<(FunctionName, FunctionName)>> {
+        let files: BTreeMap<u32, (String, Vec<Py<PyAny>>)> = self
+            .lock(py)
+            .files
+            .iter()
+            .map(|(name, file)| (file.number, (name.clone(), file.code_list(py))))
+            .collect();
+        let name_of = |id: CodeId| -> PyResult<Option<FunctionName>> {
+            let Some((file, codes)) = files.get(&id.file) else {
+                return Ok(None);
+            };
+            let Some(code) = codes.get(id.index as usize) else {
+                return Ok(None);
+            };
+            let (qualname, line) = code_name(code.bind(py))?;
+            Ok(Some((file.clone(), qualname, line)))
+        };
+        let mut pairs = Vec::new();
+        for (caller, callee) in self.code_files.calls() {
+            // A pair of a file compiled again since has no names any more.
+            if let (Some(caller), Some(callee)) = (name_of(caller)?, name_of(callee)?) {
+                pairs.push((caller, callee));
+            }
+        }
+        pairs.sort();
+        Ok(pairs)
     }
 
     fn measured_files(&self, py: Python<'_>) -> Vec<String> {
@@ -250,26 +339,64 @@ impl Collector {
         filename: &str,
         tree: &CodeTree<'_>,
         probes: Vec<EdgeId>,
+        splits: Vec<SplitProbe>,
     ) -> PyResult<()> {
+        let unit_lines = if self.record.count_lines {
+            tree.code_objects
+                .iter()
+                .map(unit_lines)
+                .collect::<PyResult<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
+        let mut function_lines = Vec::new();
+        for (code, lines) in tree.code_objects.iter().zip(&unit_lines) {
+            let flags: u32 = code.getattr(pyo3::intern!(py, "co_flags"))?.extract()?;
+            if flags & CO_NEWLOCALS != 0 {
+                function_lines.push(&**lines);
+            }
+        }
+        let splits = without_function_entries(splits, &function_lines);
         let (monitor, replaced, unregistered) = {
             let mut state = self.lock(py);
             let previous = state.files.remove(filename);
-            let hits = match &previous {
-                Some(previous) if *previous.source == *source && *previous.probes == *probes => {
-                    Arc::clone(&previous.hits)
+            let code_count = tree.code_objects.len();
+            let (hits, number) = match &previous {
+                Some(previous)
+                    if *previous.source == *source
+                        && *previous.probes == *probes
+                        && previous.code_objects.len() == code_count =>
+                {
+                    (Arc::clone(&previous.hits), previous.number)
                 }
-                _ => Arc::new(FileHits::new(last_line(source), probes.len())),
+                _ => {
+                    let hits = FileHits::new(
+                        last_line(source),
+                        probes.len(),
+                        code_count,
+                        self.record.count_lines,
+                    );
+                    state.next_file += 1;
+                    (Arc::new(hits), state.next_file)
+                }
             };
             let mut unregistered = match &previous {
                 Some(previous) => self.code_files.remove(&previous.code_objects),
                 None => Vec::new(),
             };
-            unregistered.extend(self.code_files.insert(&tree.code_objects, &hits));
+            unregistered.extend(self.code_files.insert(
+                &tree.code_objects,
+                &hits,
+                number,
+                unit_lines,
+            ));
             let file = MeasuredFile {
                 source: Arc::from(source),
                 raw_statements: tree.raw_statements.iter().copied().collect(),
                 probes: Arc::from(probes),
                 hits,
+                number,
+                splits: Arc::from(splits),
                 code_objects: tree
                     .code_objects
                     .iter()
@@ -288,12 +415,38 @@ impl Collector {
                     .code_objects
                     .iter()
                     .map(|code| code.bind(py).clone());
-                monitor.set_line_events(py, old, false)?;
+                monitor.set_events(py, old, false)?;
             }
-            monitor.set_line_events(py, tree.code_objects.iter().cloned(), true)?;
+            monitor.set_events(py, tree.code_objects.iter().cloned(), true)?;
         }
         Ok(())
     }
+}
+
+/// `co_flags` bit of functions (not of modules and class bodies).
+const CO_NEWLOCALS: u32 = 0x2;
+
+/// Drops the split probes that sit first in a function of one line (`def
+/// f(): return 1`): nothing before them reports a line (only `RESUME` and
+/// its like run there), so the report of the line after such a probe is the
+/// one the original function makes too. `unit_lines` are the line tables of
+/// the file's functions.
+fn without_function_entries(splits: Vec<SplitProbe>, unit_lines: &[&[u32]]) -> Vec<SplitProbe> {
+    let entries: Vec<(u32, u32)> = unit_lines
+        .iter()
+        .filter_map(|lines| {
+            let first = *lines.first()?;
+            let next = lines.iter().copied().find(|&line| line != first)?;
+            Some((first, next))
+        })
+        .collect();
+    splits
+        .into_iter()
+        .filter(|&(probe, line)| {
+            let probe_line = PROBE_BASE.saturating_add(probe as u32);
+            !entries.contains(&(line, probe_line))
+        })
+        .collect()
 }
 
 /// The last line any event can name: one past the count of line breaks
@@ -316,6 +469,25 @@ fn original_verdict(py: Python<'_>, source: &str, filename: &str, failure: RcovE
             Err(warning_error) => warning_error,
         },
         Err(err) => err.into(),
+    }
+}
+
+/// `(co_qualname, co_firstlineno)` of a code object.
+fn code_name(code: &Bound<'_, PyAny>) -> PyResult<(String, u32)> {
+    let py = code.py();
+    Ok((
+        code.getattr(pyo3::intern!(py, "co_qualname"))?.extract()?,
+        code.getattr(pyo3::intern!(py, "co_firstlineno"))?
+            .extract()?,
+    ))
+}
+
+impl MeasuredFile {
+    fn code_list(&self, py: Python<'_>) -> Vec<Py<PyAny>> {
+        self.code_objects
+            .iter()
+            .map(|code| code.clone_ref(py))
+            .collect()
     }
 }
 

@@ -14,6 +14,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::trace_data::TraceData;
+
 /// A branch-mode arc: `(from, to)`, negative numbers for entries and exits.
 pub type Arc = (i32, i32);
 
@@ -63,6 +65,8 @@ pub struct CoverageData {
     /// `Some(true)`: arcs; `Some(false)`: lines; `None`: not decided yet.
     pub has_arcs: Option<bool>,
     pub files: BTreeMap<String, FileData>,
+    /// Functions run, line counts, call pairs: rcov's own tables.
+    pub trace: TraceData,
 }
 
 impl CoverageData {
@@ -70,6 +74,7 @@ impl CoverageData {
         CoverageData {
             has_arcs,
             files: BTreeMap::new(),
+            trace: TraceData::default(),
         }
     }
 
@@ -171,6 +176,7 @@ impl CoverageData {
             entry.lines.extend(data.lines.iter().copied());
             entry.arcs.extend(data.arcs.iter().copied());
         }
+        self.trace.update(&other.trace, map_path);
         Ok(())
     }
 }

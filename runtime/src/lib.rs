@@ -8,9 +8,11 @@
 //! - [`results`]: hits to coverage.py's conventions, and its report numbers;
 //! - [`collector`] and [`file_analysis`]: the classes Python sees;
 //! - [`coverage_data`], [`numbits`], [`datafile`]: coverage.py's data files
-//!   (model, line encoding, SQLite storage), shown to Python by [`data_object`].
+//!   (model, line encoding, SQLite storage), shown to Python by [`data_object`];
+//!   [`trace_data`]: rcov's own tables in them (functions run, line counts,
+//!   call pairs).
 //!
-//! `linetable`, `hits`, `results`, `numbits`, `coverage_data` and `datafile`
+//! `linetable`, `hits`, `results`, `numbits`, `coverage_data`, `trace_data` and `datafile`
 //! use no PyO3 and are unit-tested with plain `cargo test`. Errors are [`error::RcovError`] everywhere and become
 //! Python exceptions here, in one place.
 
@@ -27,6 +29,7 @@ pub mod linetable;
 pub mod monitor;
 pub mod numbits;
 pub mod results;
+pub mod trace_data;
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyRuntimeError};

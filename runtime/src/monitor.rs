@@ -1,11 +1,23 @@
-//! `sys.monitoring`: the tool id, the LINE callback, local events.
+//! `sys.monitoring`: the tool id, the LINE and PY_START callbacks, local
+//! events.
 //!
 //! Events are enabled *locally* on each measured code object, so unmeasured
-//! code never calls into rcov. The callback is a method of a frozen pyclass
+//! code never calls into rcov. Each callback is a method of a frozen pyclass
 //! (PyO3's fastest callable, called through vectorcall) and does no Python
 //! work: it finds the file of the code object by address in a hash map, sets
 //! one bit and returns the cached `sys.monitoring.DISABLE`, after which
-//! CPython never reports that line of that code object again.
+//! CPython never reports that line (or that start) of that code object again.
+//! So recording which functions ran costs one callback per code object, ever.
+//!
+//! Two opt-in modes keep events coming: with `count_lines` the LINE callback
+//! adds one to the line's counter and returns None (probes are still
+//! disabled), and a JUMP callback counts a backward jump that stays on one
+//! line (a one-line loop or comprehension starting its next round) as a run
+//! of that line, which is what `sys.settrace` (so `trace --count`) reports;
+//! with `track_calls` PY_START and PY_RESUME stay on, and each
+//! start looks at the caller's frame (`f_back` of the current frame) to
+//! record the (caller, callee) pair when both are measured: the same frame
+//! link `trace --trackcalls` follows, at one attribute read per call.
 //!
 //! Addresses are safe keys because the map holds a strong reference to every
 //! code object in it: no other object can get its address while it is there.
@@ -13,45 +25,91 @@
 //! reference can run a weakref callback, which could run measured code and
 //! re-enter the callback); removed entries are handed back to drop later.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, PoisonError, RwLock};
 
+use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
 
 use crate::error::RcovError;
 use crate::hits::FileHits;
 
-/// Measured code objects by address, each with its file's hits.
+/// Measured code objects by address, each with its file's hits, and the
+/// (caller, callee) pairs seen when tracking calls.
 #[derive(Default)]
 pub struct CodeFiles {
     by_address: RwLock<HashMap<usize, MeasuredCode, BuildHasherDefault<AddressHasher>>>,
+    calls: RwLock<HashSet<(CodeId, CodeId)>>,
+}
+
+/// A measured code object's identity that outlives it: its file's number
+/// (given by the collector) and its index in the file's code tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CodeId {
+    pub file: u32,
+    pub index: u32,
 }
 
 /// A registered code object: the strong reference that pins its address,
-/// and where its hits go.
+/// where its hits go, and who it is.
 pub struct MeasuredCode {
     _code: Py<PyAny>,
     hits: Arc<FileHits>,
+    id: CodeId,
+    /// The line of each code unit (counting lines only; else empty).
+    unit_lines: Box<[u32]>,
+}
+
+/// The line of each code unit of `code` (0 where it has none), from
+/// `co_lines()`: what a JUMP callback needs to tell a jump within one line.
+pub fn unit_lines(code: &Bound<'_, PyAny>) -> PyResult<Box<[u32]>> {
+    let py = code.py();
+    let mut lines = Vec::new();
+    for entry in code.call_method0(intern!(py, "co_lines"))?.try_iter()? {
+        let (start, end, line): (usize, usize, Option<i64>) = entry?.extract()?;
+        let line = line.and_then(|line| u32::try_from(line).ok()).unwrap_or(0);
+        let (start, end) = (start / 2, end / 2);
+        if lines.len() < end {
+            lines.resize(end, 0);
+        }
+        lines[start..end].fill(line);
+    }
+    Ok(lines.into_boxed_slice())
 }
 
 impl CodeFiles {
-    /// Registers `codes` as belonging to the file whose hits are `hits`.
-    /// Returns what was registered before at those addresses (nothing, unless
-    /// the same code object is registered twice), to be dropped by the caller.
+    /// Registers `codes` (a file's code tree, in tree order) as belonging to
+    /// file number `file`, whose hits are `hits`; `unit_lines` are their
+    /// [`unit_lines`] when counting lines (else empty). Returns what was
+    /// registered before at those addresses (nothing, unless the same code
+    /// object is registered twice), to be dropped by the caller.
     #[must_use]
-    pub fn insert(&self, codes: &[Bound<'_, PyAny>], hits: &Arc<FileHits>) -> Vec<MeasuredCode> {
+    pub fn insert(
+        &self,
+        codes: &[Bound<'_, PyAny>],
+        hits: &Arc<FileHits>,
+        file: u32,
+        mut unit_lines: Vec<Box<[u32]>>,
+    ) -> Vec<MeasuredCode> {
+        unit_lines.resize_with(codes.len(), Box::default);
         let mut map = self
             .by_address
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         codes
             .iter()
-            .filter_map(|code| {
+            .enumerate()
+            .filter_map(|(index, code)| {
                 let entry = MeasuredCode {
                     _code: code.clone().unbind(),
                     hits: Arc::clone(hits),
+                    id: CodeId {
+                        file,
+                        index: u32::try_from(index).unwrap_or(u32::MAX),
+                    },
+                    unit_lines: std::mem::take(&mut unit_lines[index]),
                 };
                 map.insert(code.as_ptr() as usize, entry)
             })
@@ -80,6 +138,94 @@ impl CodeFiles {
             measured.hits.record(line);
         }
     }
+
+    /// Records the line and counts it; false if the event can be disabled
+    /// (a probe, or a code object that is not measured).
+    fn count(&self, code: &Bound<'_, PyAny>, line: i64) -> bool {
+        let map = self
+            .by_address
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        match map.get(&(code.as_ptr() as usize)) {
+            Some(measured) => {
+                measured.hits.record(line);
+                measured.hits.count(line)
+            }
+            None => false,
+        }
+    }
+
+    /// Counts a backward jump within one line as a run of that line; false
+    /// if the jump never can be (its event can be disabled).
+    fn count_jump(&self, code: &Bound<'_, PyAny>, from: usize, to: usize) -> bool {
+        if to >= from {
+            return false;
+        }
+        let map = self
+            .by_address
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Some(measured) = map.get(&(code.as_ptr() as usize)) else {
+            return false;
+        };
+        let line_at = |offset: usize| measured.unit_lines.get(offset / 2).copied();
+        match (line_at(from), line_at(to)) {
+            (Some(from_line), Some(to_line)) if from_line == to_line && to_line != 0 => {
+                measured.hits.count(i64::from(to_line))
+            }
+            _ => false,
+        }
+    }
+
+    /// Records that `code` started; its identity if it is measured.
+    fn record_start(&self, code: &Bound<'_, PyAny>) -> Option<CodeId> {
+        let map = self
+            .by_address
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let measured = map.get(&(code.as_ptr() as usize))?;
+        measured.hits.record_start(measured.id.index as usize);
+        Some(measured.id)
+    }
+
+    fn id_of(&self, code: &Bound<'_, PyAny>) -> Option<CodeId> {
+        let map = self
+            .by_address
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        map.get(&(code.as_ptr() as usize))
+            .map(|measured| measured.id)
+    }
+
+    /// Records the pair once; a pair already seen costs a read lock only.
+    fn record_call(&self, caller: CodeId, callee: CodeId) {
+        let pair = (caller, callee);
+        let seen = self
+            .calls
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&pair);
+        if !seen {
+            self.calls
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(pair);
+        }
+    }
+
+    /// The (caller, callee) pairs seen so far.
+    pub fn calls(&self) -> Vec<(CodeId, CodeId)> {
+        let calls = self.calls.read().unwrap_or_else(PoisonError::into_inner);
+        calls.iter().copied().collect()
+    }
+
+    /// Forgets the pairs seen (a forked child starting its own data).
+    pub fn clear_calls(&self) {
+        self.calls
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
 }
 
 /// Code objects are at least 16-byte aligned and hash-flooding is no concern
@@ -104,62 +250,145 @@ impl Hasher for AddressHasher {
 }
 
 /// The LINE callback: `on_line(code, line)` records the line (or probe) and
-/// returns `sys.monitoring.DISABLE`.
+/// returns `sys.monitoring.DISABLE`, or None for a line it counts; counting
+/// lines, `on_jump(code, from, to)` is the JUMP callback.
 #[pyclass(frozen, module = "rcov._rcov")]
 pub struct LineRecorder {
     files: Arc<CodeFiles>,
     disable: Py<PyAny>,
+    count_lines: bool,
 }
 
 #[pymethods]
 impl LineRecorder {
     fn on_line(&self, py: Python<'_>, code: &Bound<'_, PyAny>, line: i64) -> Py<PyAny> {
-        self.files.record(code, line);
+        if self.count_lines {
+            if self.files.count(code, line) {
+                return py.None();
+            }
+        } else {
+            self.files.record(code, line);
+        }
+        self.disable.clone_ref(py)
+    }
+
+    fn on_jump(
+        &self,
+        py: Python<'_>,
+        code: &Bound<'_, PyAny>,
+        from: usize,
+        to: usize,
+    ) -> Py<PyAny> {
+        if self.files.count_jump(code, from, to) {
+            return py.None();
+        }
         self.disable.clone_ref(py)
     }
 }
 
-/// A claimed `sys.monitoring` tool id with rcov's LINE callback registered.
+/// The PY_START (and, tracking calls, PY_RESUME) callback: `on_start(code,
+/// offset)` records that the code object ran and returns
+/// `sys.monitoring.DISABLE`; tracking calls, it records the caller too and
+/// returns None.
+#[pyclass(frozen, module = "rcov._rcov")]
+pub struct StartRecorder {
+    files: Arc<CodeFiles>,
+    disable: Py<PyAny>,
+    track_calls: bool,
+}
+
+#[pymethods]
+impl StartRecorder {
+    fn on_start(&self, py: Python<'_>, code: &Bound<'_, PyAny>, _offset: i64) -> Py<PyAny> {
+        let callee = self.files.record_start(code);
+        if !self.track_calls {
+            return self.disable.clone_ref(py);
+        }
+        if let Some(callee) = callee {
+            if let Some(caller) = caller_code(py).and_then(|code| self.files.id_of(&code)) {
+                self.files.record_call(caller, callee);
+            }
+        }
+        py.None()
+    }
+}
+
+/// The code of the frame that called the running one: during a PY_START or
+/// PY_RESUME callback the running frame is the callee's (the callback itself,
+/// being Rust, has no frame).
+fn caller_code(py: Python<'_>) -> Option<Bound<'_, PyAny>> {
+    // SAFETY: a borrowed reference (or NULL) to the running frame, valid
+    // while the GIL is held, which it is for the whole callback.
+    let frame = unsafe { ffi::PyEval_GetFrame() };
+    if frame.is_null() {
+        return None;
+    }
+    // SAFETY: non-null, and a frame object is a Python object.
+    let frame = unsafe { Bound::from_borrowed_ptr(py, frame.cast::<ffi::PyObject>()) };
+    let back = frame.getattr(intern!(py, "f_back")).ok()?;
+    if back.is_none() {
+        return None;
+    }
+    back.getattr(intern!(py, "f_code")).ok()
+}
+
+/// What is recorded beyond lines, probes and code objects started.
+#[derive(Clone, Copy, Default)]
+pub struct RecordOptions {
+    /// Count every run of every line (LINE events stay on).
+    pub count_lines: bool,
+    /// Record (caller, callee) pairs (PY_START and PY_RESUME stay on).
+    pub track_calls: bool,
+}
+
+/// A claimed `sys.monitoring` tool id with rcov's callbacks registered.
 #[derive(Clone, Copy)]
 pub struct LineMonitor {
     tool: u8,
+    /// The local events each measured code object gets.
+    events: u32,
 }
+
+/// The events rcov registers callbacks for, by `sys.monitoring.events` name.
+const LINE: &str = "LINE";
+const PY_START: &str = "PY_START";
+const PY_RESUME: &str = "PY_RESUME";
+const JUMP: &str = "JUMP";
 
 impl LineMonitor {
     /// Claims a tool id (`COVERAGE_ID` when free, else the first free one)
-    /// and registers a callback that records into `files`.
-    pub fn start(py: Python<'_>, files: &Arc<CodeFiles>) -> Result<Self, RcovError> {
+    /// and registers callbacks that record into `files`.
+    pub fn start(
+        py: Python<'_>,
+        files: &Arc<CodeFiles>,
+        options: RecordOptions,
+    ) -> Result<Self, RcovError> {
         let monitoring = monitoring(py)?;
         let tool = claim_tool_id(&monitoring)?;
-        let recorder = LineRecorder {
-            files: Arc::clone(files),
-            disable: monitoring.getattr(intern!(py, "DISABLE"))?.unbind(),
-        };
-        let callback = Bound::new(py, recorder)?.getattr(intern!(py, "on_line"))?;
-        let registered = monitoring.call_method1(
-            intern!(py, "register_callback"),
-            (tool, line_event(&monitoring)?, callback),
-        );
-        if let Err(err) = registered {
-            monitoring.call_method1(intern!(py, "free_tool_id"), (tool,))?;
-            return Err(err.into());
+        let registered = register_callbacks(&monitoring, tool, files, options);
+        match registered {
+            Ok(events) => Ok(LineMonitor { tool, events }),
+            Err(err) => {
+                let _ = unregister_callbacks(&monitoring, tool);
+                monitoring.call_method1(intern!(py, "free_tool_id"), (tool,))?;
+                Err(err.into())
+            }
         }
-        Ok(LineMonitor { tool })
     }
 
     pub fn tool(&self) -> u8 {
         self.tool
     }
 
-    /// Turns LINE events on (or off) for each of `codes`.
-    pub fn set_line_events<'py>(
+    /// Turns rcov's local events on (or off) for each of `codes`.
+    pub fn set_events<'py>(
         &self,
         py: Python<'py>,
         codes: impl IntoIterator<Item = Bound<'py, PyAny>>,
         on: bool,
     ) -> PyResult<()> {
         let monitoring = monitoring(py)?;
-        let events = if on { line_event(&monitoring)? } else { 0 };
+        let events = if on { self.events } else { 0 };
         let set_local_events = monitoring.getattr(intern!(py, "set_local_events"))?;
         for code in codes {
             set_local_events.call1((self.tool, code, events))?;
@@ -167,17 +396,67 @@ impl LineMonitor {
         Ok(())
     }
 
-    /// Unregisters the callback and frees the tool id. Local events must
-    /// have been turned off first (`set_line_events(.., false)`).
+    /// Unregisters the callbacks and frees the tool id. Local events must
+    /// have been turned off first (`set_events(.., false)`).
     pub fn stop(self, py: Python<'_>) -> PyResult<()> {
         let monitoring = monitoring(py)?;
-        let unregistered = monitoring.call_method1(
-            intern!(py, "register_callback"),
-            (self.tool, line_event(&monitoring)?, py.None()),
-        );
+        let unregistered = unregister_callbacks(&monitoring, self.tool);
         monitoring.call_method1(intern!(py, "free_tool_id"), (self.tool,))?;
-        unregistered.map(drop)
+        unregistered
     }
+}
+
+/// Registers the callbacks `options` need; returns the local event set.
+fn register_callbacks(
+    monitoring: &Bound<'_, PyAny>,
+    tool: u8,
+    files: &Arc<CodeFiles>,
+    options: RecordOptions,
+) -> PyResult<u32> {
+    let py = monitoring.py();
+    let disable = monitoring.getattr(intern!(py, "DISABLE"))?;
+    let lines = LineRecorder {
+        files: Arc::clone(files),
+        disable: disable.clone().unbind(),
+        count_lines: options.count_lines,
+    };
+    let starts = StartRecorder {
+        files: Arc::clone(files),
+        disable: disable.unbind(),
+        track_calls: options.track_calls,
+    };
+    let lines = Bound::new(py, lines)?;
+    let on_line = lines.getattr(intern!(py, "on_line"))?;
+    let on_start = Bound::new(py, starts)?.getattr(intern!(py, "on_start"))?;
+    let mut callbacks = vec![(LINE, on_line), (PY_START, on_start.clone())];
+    if options.track_calls {
+        // A generator or coroutine resumed by another function: `trace`
+        // counts that as a call too.
+        callbacks.push((PY_RESUME, on_start));
+    }
+    if options.count_lines {
+        callbacks.push((JUMP, lines.getattr(intern!(py, "on_jump"))?));
+    }
+    let register = monitoring.getattr(intern!(py, "register_callback"))?;
+    let mut events = 0;
+    for (name, callback) in callbacks {
+        let event = event(monitoring, name)?;
+        register.call1((tool, event, callback))?;
+        events |= event;
+    }
+    Ok(events)
+}
+
+fn unregister_callbacks(monitoring: &Bound<'_, PyAny>, tool: u8) -> PyResult<()> {
+    let py = monitoring.py();
+    let register = monitoring.getattr(intern!(py, "register_callback"))?;
+    let mut result = Ok(());
+    for name in [LINE, PY_START, PY_RESUME, JUMP] {
+        let unregistered = event(monitoring, name)
+            .and_then(|event| register.call1((tool, event, py.None())).map(drop));
+        result = result.and(unregistered);
+    }
+    result
 }
 
 fn monitoring(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
@@ -185,11 +464,11 @@ fn monitoring(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
         .getattr(intern!(py, "monitoring"))
 }
 
-fn line_event(monitoring: &Bound<'_, PyAny>) -> PyResult<u32> {
+fn event(monitoring: &Bound<'_, PyAny>, name: &str) -> PyResult<u32> {
     let py = monitoring.py();
     monitoring
         .getattr(intern!(py, "events"))?
-        .getattr(intern!(py, "LINE"))?
+        .getattr(name)?
         .extract()
 }
 
