@@ -54,6 +54,9 @@ class RunOptions:
         append: bool = False,
         relative_files: bool = False,
         sigterm: bool = False,
+        count: bool = False,
+        trackcalls: bool = False,
+        show_functions: bool = False,
     ) -> None:
         self.branch = branch
         self.source = list(source or [])
@@ -76,6 +79,12 @@ class RunOptions:
         self.relative_files = relative_files
         # Save the data on SIGTERM, then end as SIGTERM does.
         self.sigterm = sigterm
+        # Count every run of every line (slower: line events stay on).
+        self.count = count
+        # Record (caller, callee) pairs of measured functions.
+        self.trackcalls = trackcalls
+        # List the functions that never ran after the table.
+        self.show_functions = show_functions
 
     def __repr__(self) -> str:
         return f"RunOptions({vars(self)!r})"

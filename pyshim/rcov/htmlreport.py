@@ -265,6 +265,17 @@ def _line_classes(report: FileReport) -> tuple[dict[int, str], dict[int, list[in
     return classes, missed_arcs
 
 
+def _uncalled_functions(report: FileReport) -> dict[int, list[str]]:
+    """Per `def`/`class` line, what to say of the functions there that never ran."""
+    notes: dict[int, list[str]] = {}
+    for function in report.functions or ():
+        if function.called or function.excluded or function.kind == "module":
+            continue
+        what = "class body" if function.kind == "class" else function.kind
+        notes.setdefault(function.line, []).append(f"{what} {function.name} was never called")
+    return notes
+
+
 def _read_source(path: str) -> str | None:
     from .importer import read_source
 
@@ -293,6 +304,7 @@ def _file_page(
     nums = report.numbers
     classes, missed_arcs = _line_classes(report)
     phrases: ArcPhrases | None = ArcPhrases(source) if missed_arcs else None
+    uncalled = _uncalled_functions(report)
 
     rows = []
     if source is None:
@@ -308,6 +320,13 @@ def _file_page(
                         f"<span>{_e(phrases.missed(number, dst))}</span>"
                         for dst in missed_arcs[number]
                     )
+                    + "</div>"
+                )
+            if number in uncalled:
+                cls = f"{cls} uncalled".strip()
+                why += (
+                    '<div class="why never">'
+                    + "".join(f"<span>{_e(text)}</span>" for text in uncalled[number])
                     + "</div>"
                 )
             # The mark after the number (✓ ✗ ◐ –, with its words for screen
