@@ -68,7 +68,9 @@ def main() -> None:
         for py, label, tool in plan:
             median = statistics.median(times[(workload.name, label, tool.name)])
             base = statistics.median(times[(workload.name, label, "none")])
-            print(f"{workload.name:10} {label:10} {tool.name:16} {median:7.3f}s  x{median / base:.2f}")
+            print(
+                f"{workload.name:10} {label:10} {tool.name:16} {median:7.3f}s  x{median / base:.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -109,7 +109,10 @@ def test_functions_that_ran_are_listed_with_qualified_names(program: Path) -> No
     assert functions["outer.<locals>.<lambda>"]["kind"] == "lambda"
     # The terminal report lists the functions that never ran (not the excluded one).
     tail = run.stdout.split("TOTAL", 1)[1]
-    assert "Functions never called (2 of 12):\nprog.py:19: Shape.never\nprog.py:29: not_started\n" in tail
+    assert (
+        "Functions never called (2 of 12):\nprog.py:19: Shape.never\nprog.py:29: not_started\n"
+        in tail
+    )
 
 
 def test_coverage_py_reads_the_data_file_with_rcov_tables(program: Path) -> None:
@@ -248,3 +251,30 @@ def test_annotate_marks_every_line(tmp_path: Path) -> None:
         ">         return 1",
         "~     if x is None:",
     ]
+
+
+def test_child_processes_count_too(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "parent.py": """\
+                import subprocess
+                import sys
+
+                subprocess.run([sys.executable, "child.py"], check=True)
+            """,
+            "child.py": """\
+                def f():
+                    return 1
+
+                for _ in range(3):
+                    f()
+            """,
+        },
+    )
+    run = run_rcov(tmp_path, "--count", "--trackcalls", "--no-report", "parent.py")
+    assert run.returncode == 0, run.stderr
+    data = _rcov.CoverageData.read(str(tmp_path / ".coverage"))
+    child = next(p for p in data.measured_files() if p.endswith("child.py"))
+    assert (data.line_counts(child) or {}).get(2) == 3
+    assert ((child, "<module>", 1), (child, "f", 1)) in data.calls()

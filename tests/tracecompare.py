@@ -53,9 +53,23 @@ def run_trace(python: str, program: Path, work: Path) -> Reported | None:
     for option in ("--count", "--listfuncs", "--trackcalls"):
         out = work / f"trace{option}.pickle"
         subprocess.run(
-            [python, "-m", "trace", option, "--file", str(out), "--coverdir", str(work / "cover"),
-             "--ignore-dir", ignored, str(program)],
-            cwd=program.parent, capture_output=True, timeout=300, check=False,
+            [
+                python,
+                "-m",
+                "trace",
+                option,
+                "--file",
+                str(out),
+                "--coverdir",
+                str(work / "cover"),
+                "--ignore-dir",
+                ignored,
+                str(program),
+            ],
+            cwd=program.parent,
+            capture_output=True,
+            timeout=300,
+            check=False,
         )
         if not out.exists():
             return None
@@ -84,7 +98,10 @@ def run_rcov(python: str, program: Path, work: Path, *, branch: bool = False) ->
         options.append("--branch")
     subprocess.run(
         [python, "-m", "rcov.instrument", *options, str(program)],
-        cwd=program.parent, capture_output=True, timeout=300, check=False,
+        cwd=program.parent,
+        capture_output=True,
+        timeout=300,
+        check=False,
     )
     data = _rcov.CoverageData.read(str(data_file))
     inside = _inside(program.parent)

@@ -49,7 +49,7 @@ class FunctionReport:
 
 
 def function_kind(code: CodeType, is_module: bool) -> str:
-    """"module", "class", "lambda", "genexpr" or "function"."""
+    """ "module", "class", "lambda", "genexpr" or "function"."""
     if is_module:
         return "module"
     if not code.co_flags & _CO_NEWLOCALS:
@@ -72,9 +72,10 @@ def _definition_lines(source: str) -> dict[int, int]:
     """First decorator line -> `def`/`class` line, for decorated definitions."""
     lines: dict[int, int] = {}
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            if node.decorator_list:
-                lines[min(d.lineno for d in node.decorator_list)] = node.lineno
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if node.decorator_list:
+            lines[min(d.lineno for d in node.decorator_list)] = node.lineno
     return lines
 
 

@@ -124,7 +124,9 @@ def json_report(
         if report.functions is not None:
             entry["functions"] = _functions(report.functions)
         if report.line_counts is not None:
-            entry["line_counts"] = {str(n): report.line_counts[n] for n in sorted(report.line_counts)}
+            entry["line_counts"] = {
+                str(n): report.line_counts[n] for n in sorted(report.line_counts)
+            }
         measured[report.name] = entry
     data["files"] = measured
     data["totals"] = _summary(total, precision)

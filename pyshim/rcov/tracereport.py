@@ -46,7 +46,9 @@ def write_functions(files: Sequence[FileReport], out: TextIO) -> None:
     out.writelines(lines)
 
 
-def write_calls(calls: Sequence[tuple[StoredFunction, StoredFunction]], cwd: str, out: TextIO) -> None:
+def write_calls(
+    calls: Sequence[tuple[StoredFunction, StoredFunction]], cwd: str, out: TextIO
+) -> None:
     """List the calling relationships, grouped by caller file, then callee file."""
     out.write("\nCalling relationships:\n")
     if not calls:
