@@ -76,7 +76,9 @@ create() {
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
     fi
-    local tmp="$SID_ROOT.tmp" uri
+    # `dir` is local: bash's dynamic scope would otherwise overwrite the
+    # caller's `dir` (venv's virtualenv path) on a first build.
+    local tmp="$SID_ROOT.tmp" uri dir
     uri="$(mirror_uri)"
     for dir in "$SID_ROOT" "$tmp"; do # leftovers of an interrupted build
         [ -z "$(mounted_under "$dir")" ] || die "something is still mounted under $dir"

@@ -131,11 +131,15 @@ if [ ${#network_marker[@]} -gt 0 ]; then
 fi
 
 LOGS="$ROOT/target/test-logs"
+# pytest's temporary directories are outside the checkout (a pytest run inside
+# one must not find this project's configuration) and named after it, so that
+# test runs of several checkouts at once never share one.
+CHECKOUT_ID="$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)"
 run_pytest() { # pytest in the virtualenv of one version, its output to a log file
     # rcov comes from the installed wheel (pyshim/ is not on sys.path). Any
     # non-zero status fails the step, including pytest's 5 for "no test collected".
     venv_python "$1" -m pytest -q -rfE -p no:cacheprovider --durations=5 \
-        --basetemp="$(is_sid "$1" && echo /tmp || echo "${TMPDIR:-/tmp}")/rcov-pytest-$1" \
+        --basetemp="$(is_sid "$1" && echo /tmp || echo "${TMPDIR:-/tmp}")/rcov-pytest-$CHECKOUT_ID-$1" \
         "${network_marker[@]}" "${pytest_args[@]}" >"$LOGS/pytest-$1.log" 2>&1
 }
 
@@ -203,7 +207,7 @@ pytest8_plugin_tests() {
     wheel="$(ls "$WHEELS"/rcov-*.whl 2>/dev/null | head -n 1)"
     "$py" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps \
         "$wheel" || return 1
-    "$py" -m pytest -q -rfE -p no:cacheprovider --basetemp="${TMPDIR:-/tmp}/rcov-pytest8" \
+    "$py" -m pytest -q -rfE -p no:cacheprovider --basetemp="${TMPDIR:-/tmp}/rcov-pytest8-$CHECKOUT_ID" \
         tests/test_pytest_plugin.py
 }
 # --- end of pytest 8

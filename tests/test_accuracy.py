@@ -58,11 +58,18 @@ def copy_programs(directory: Path, tmp_path: Path) -> Path:
 def measure_both(
     program: str, cwd: Path, tmp_path: Path, coverage_env: dict[str, str] | None = None
 ) -> tuple[Measurement, Measurement]:
+    """coverage.py's measurement and rcov's. rcov runs twice, with a cache of
+    its own: the first run compiles and fills the instrumented-code cache, the
+    second reads every module from it, and must measure exactly the same."""
     work = tmp_path / "work"
     work.mkdir()
     expected = run_coverage([program], cwd, work, env=coverage_env)
-    actual = run_rcov([program], cwd, work)
-    return expected, actual
+    cache = {"RCOV_CACHE_DIR": str(tmp_path / "rcov-cache")}
+    cold = run_rcov([program], cwd, work, env=cache)
+    warm = run_rcov([program], cwd, work, env=cache)
+    assert (warm.returncode, warm.stdout, warm.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+    assert compare(cold.files, warm.files) == [], "the cached run measured differently"
+    return expected, warm
 
 
 def assert_same_coverage(

@@ -7,7 +7,16 @@ patterns are regular expressions matched against source lines by `_rcov`.
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_EXCLUDE", "DEFAULT_PARTIAL", "DEFAULT_PARTIAL_ALWAYS", "RunOptions", "Settings"]
+import os
+
+__all__ = [
+    "DEFAULT_EXCLUDE",
+    "DEFAULT_PARTIAL",
+    "DEFAULT_PARTIAL_ALWAYS",
+    "RunOptions",
+    "Settings",
+    "code_cache_dir",
+]
 
 # Lines (and the blocks they start) that are not measured at all.
 DEFAULT_EXCLUDE: list[str] = [
@@ -26,6 +35,17 @@ DEFAULT_PARTIAL_ALWAYS: list[str] = [
     r"^\s*while (True|1|False|0):",
     r"^\s*if (True|1|False|0):",
 ]
+
+
+def code_cache_dir() -> str | None:
+    """Where instrumented code is kept between runs: `$RCOV_CACHE_DIR` (set
+    but empty: no cache), else `rcov` in the user's cache directory
+    (`$XDG_CACHE_HOME`, else `~/.cache`); None when there is no home."""
+    configured = os.environ.get("RCOV_CACHE_DIR")
+    if configured is not None:
+        return os.path.abspath(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "rcov") if os.path.isabs(base) else None
 
 
 class RunOptions:
@@ -85,6 +105,13 @@ class RunOptions:
         self.trackcalls = trackcalls
         # List the functions that never ran after the table.
         self.show_functions = show_functions
+        # Instrumented code from earlier runs (None: no cache).
+        self.cache_dir = code_cache_dir()
+
+    @property
+    def reports(self) -> bool:
+        """Does the run end with a report (terminal or JSON)?"""
+        return self.report or self.json_file is not None
 
     def __repr__(self) -> str:
         return f"RunOptions({vars(self)!r})"

@@ -55,7 +55,10 @@ class Session:
         if has_source and split_option_list(options.include):
             _say("--include is ignored because --source is set")
         self.collector = _rcov.Collector(
-            branch=options.branch, count=options.count, track_calls=options.trackcalls
+            branch=options.branch,
+            cache_dir=options.cache_dir,
+            count=options.count,
+            track_calls=options.trackcalls,
         )
         self.finder = MeasuringFinder(self.collector, self.filter)
         self._started = False
@@ -288,7 +291,9 @@ class Session:
             self.save(data)
             data = self._with_children(data)
             self.calls = data.calls()
-            self.write_reports(self.results(data))
+            # Analysing every file costs a compile each: only for a report.
+            if self.options.reports:
+                self.write_reports(self.results(data))
             self.write_calls()
         except BrokenPipeError:
             pass  # stdout went away (`... | head`): nothing to say it to

@@ -12,13 +12,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
+use pyo3::types::{PyBytes, PyCode};
 use rcov_instrument::{
     Analysis, Arc as LineArc, EdgeId, LineOrigin, Options, Patterns, PROBE_BASE,
 };
 
-use crate::compile::{
-    compile_catching_warnings, compile_text, target_options, walk_tree, CodeTree,
-};
+use crate::code_cache::{file_identity, CacheKey, CodeCache, Entry};
+use crate::compile::{compile_catching_warnings, target_options, walk_tree, CodeTree};
 use crate::error::{catch_panic, RcovError};
 use crate::hits::{split_probes, FileHits, SplitProbe};
 use crate::linetable::LineRemap;
@@ -34,6 +34,12 @@ pub struct Collector {
     record: RecordOptions,
     code_files: Arc<CodeFiles>,
     state: Mutex<State>,
+    /// Instrumented code from earlier runs, if caching is on.
+    cache: Option<CodeCache>,
+    /// `sys.version`: part of every cache key.
+    interpreter: String,
+    /// The identity of rcov's extension module file: part of every cache key.
+    build: String,
 }
 
 #[derive(Default)]
@@ -81,9 +87,17 @@ type Functions = BTreeMap<String, Vec<(String, u32, bool)>>;
 
 #[pymethods]
 impl Collector {
+    /// `cache_dir`: where compiled instrumented code is kept between runs
+    /// (None: no cache).
     #[new]
-    #[pyo3(signature = (*, branch, count = false, track_calls = false))]
-    fn new(branch: bool, count: bool, track_calls: bool) -> Self {
+    #[pyo3(signature = (*, branch, cache_dir = None, count = false, track_calls = false))]
+    fn new(
+        py: Python<'_>,
+        branch: bool,
+        cache_dir: Option<String>,
+        count: bool,
+        track_calls: bool,
+    ) -> Self {
         Collector {
             branch,
             record: RecordOptions {
@@ -92,6 +106,9 @@ impl Collector {
             },
             code_files: Arc::default(),
             state: Mutex::default(),
+            cache: cache_dir.map(CodeCache::new),
+            interpreter: Python::version_str().to_string(),
+            build: extension_file(py).map_or_else(String::new, |path| file_identity(&path)),
         }
     }
 
@@ -106,7 +123,14 @@ impl Collector {
         source: &str,
         filename: &str,
     ) -> Result<Bound<'py, PyAny>, RcovError> {
-        let (tree, probes, splits) = if self.branch {
+        // Counting lines needs the rewrite's line origins (`split_probes`),
+        // which the cache does not keep: a counting run compiles afresh.
+        if !self.record.count_lines {
+            if let Some(module) = self.load_cached(py, source, filename)? {
+                return Ok(module);
+            }
+        }
+        let (tree, probes, splits, warned) = if self.branch {
             let options = target_options(py);
             let rewritten =
                 py.detach(|| catch_panic("rewrite", || rcov_instrument::rewrite(source, &options)));
@@ -125,16 +149,22 @@ impl Collector {
                     return Err(original_verdict(py, source, filename, failure));
                 }
             };
+            let warned = !warnings.is_empty();
             warnings.show(filename, Some(&lines))?;
             let tree = walk_tree(&compiled, Some(&lines))?;
-            (tree, rewrite.probes, split_probes(&rewrite.lines))
+            let splits = split_probes(&rewrite.lines);
+            (tree, rewrite.probes, splits, warned)
         } else {
-            (
-                walk_tree(&compile_text(py, source, filename)?, None)?,
-                Vec::new(),
-                Vec::new(),
-            )
+            let (compiled, warnings) = compile_catching_warnings(py, source, filename)?;
+            let warned = !warnings.is_empty();
+            warnings.show(filename, None)?;
+            (walk_tree(&compiled?, None)?, Vec::new(), Vec::new(), warned)
         };
+        // A file that warns while compiling is compiled on every run, so that
+        // its warnings show on every run, as a main script's do.
+        if !warned {
+            self.store_cached(py, source, filename, &tree.module, &probes);
+        }
         self.register(py, source, filename, &tree, probes, splits)?;
         Ok(tree.module)
     }
@@ -323,6 +353,72 @@ impl Collector {
 }
 
 impl Collector {
+    fn cache_key<'a>(&'a self, filename: &'a str) -> CacheKey<'a> {
+        CacheKey {
+            filename,
+            interpreter: &self.interpreter,
+            build: &self.build,
+            branch: self.branch,
+        }
+    }
+
+    /// The module code of `filename` from the cache, registered as
+    /// `compile` registers it; None on a miss. An entry CPython cannot
+    /// unmarshal is a miss: the file is compiled again and the entry replaced.
+    fn load_cached<'py>(
+        &self,
+        py: Python<'py>,
+        source: &str,
+        filename: &str,
+    ) -> Result<Option<Bound<'py, PyAny>>, RcovError> {
+        let Some(cache) = &self.cache else {
+            return Ok(None);
+        };
+        let key = self.cache_key(filename);
+        let Some(entry) = py.detach(|| cache.load(&key, source)) else {
+            return Ok(None);
+        };
+        let loads = py.import("marshal")?.getattr("loads")?;
+        let code = match loads.call1((PyBytes::new(py, &entry.code),)) {
+            Ok(code) if code.is_instance_of::<PyCode>() => code,
+            _ => return Ok(None),
+        };
+        // The cached tree is on original lines already: walking it only
+        // collects its code objects and statements.
+        let tree = walk_tree(&code, None)?;
+        self.register(py, source, filename, &tree, entry.probes, Vec::new())?;
+        Ok(Some(tree.module))
+    }
+
+    /// Keeps the compiled module for the next run; never fails (a code
+    /// object marshal rejects, or a cache that cannot be written, only means
+    /// no caching).
+    fn store_cached(
+        &self,
+        py: Python<'_>,
+        source: &str,
+        filename: &str,
+        module: &Bound<'_, PyAny>,
+        probes: &[EdgeId],
+    ) {
+        let Some(cache) = &self.cache else {
+            return;
+        };
+        let dumped = py
+            .import("marshal")
+            .and_then(|marshal| marshal.call_method1("dumps", (module,)))
+            .and_then(|bytes| Ok(bytes.cast::<PyBytes>()?.as_bytes().to_vec()));
+        let Ok(code) = dumped else {
+            return;
+        };
+        let entry = Entry {
+            probes: probes.to_vec(),
+            code,
+        };
+        let key = self.cache_key(filename);
+        py.detach(|| cache.store(&key, source, &entry));
+    }
+
     fn lock(&self, py: Python<'_>) -> MutexGuard<'_, State> {
         self.state
             .lock_py_attached(py)
@@ -447,6 +543,12 @@ fn without_function_entries(splits: Vec<SplitProbe>, unit_lines: &[&[u32]]) -> V
             !entries.contains(&(line, probe_line))
         })
         .collect()
+}
+
+/// The file this extension module was loaded from.
+fn extension_file(py: Python<'_>) -> Option<String> {
+    let module = py.import("rcov._rcov").ok()?;
+    module.getattr("__file__").ok()?.extract().ok()
 }
 
 /// The last line any event can name: one past the count of line breaks

@@ -89,6 +89,10 @@ pub fn compile_catching_warnings<'py>(
 }
 
 impl CaughtWarnings<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.caught.is_empty()
+    }
+
     /// Shows the warnings, moving those about `filename` from rewritten lines
     /// to original ones when `lines` is given (the source line shown with
     /// them is then read from the original file).

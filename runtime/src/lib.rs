@@ -6,16 +6,19 @@
 //! - [`monitor`]: the `sys.monitoring` tool id, LINE callback, local events;
 //! - [`hits`]: the thread-safe store of lines and probes that ran;
 //! - [`results`]: hits to coverage.py's conventions, and its report numbers;
+//! - [`code_cache`]: instrumented code kept on disk between runs;
 //! - [`collector`] and [`file_analysis`]: the classes Python sees;
 //! - [`coverage_data`], [`numbits`], [`datafile`]: coverage.py's data files
 //!   (model, line encoding, SQLite storage), shown to Python by [`data_object`];
 //!   [`trace_data`]: rcov's own tables in them (functions run, line counts,
 //!   call pairs).
 //!
-//! `linetable`, `hits`, `results`, `numbits`, `coverage_data`, `trace_data` and `datafile`
-//! use no PyO3 and are unit-tested with plain `cargo test`. Errors are [`error::RcovError`] everywhere and become
-//! Python exceptions here, in one place.
+//! `code_cache`, `linetable`, `hits`, `results`, `numbits`, `coverage_data`,
+//! `trace_data` and `datafile` use no PyO3 and are unit-tested with plain
+//! `cargo test`. Errors are [`error::RcovError`] everywhere and become Python
+//! exceptions here, in one place.
 
+pub mod code_cache;
 pub mod collector;
 pub mod compile;
 pub mod coverage_data;

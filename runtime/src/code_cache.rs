@@ -1,0 +1,388 @@
+//! The instrumented-code cache: a second run of an unchanged program reads
+//! each measured module's rewritten, compiled and remapped code from disk
+//! instead of producing it again, as a normal import reads a `.pyc`.
+//!
+//! One entry per (file name, interpreter, rcov version, mode), named by a hash
+//! of those, so the cache holds at most one entry per measured file and mode:
+//! a changed source overwrites its entry instead of adding one. The entry
+//! records a hash of the source it was made from; any other source is a miss.
+//! An entry's body (probe table and marshalled code) carries its own hash,
+//! so a torn or corrupted file is a miss too, never wrong code.
+//!
+//! Entries nobody has rewritten for [`MAX_AGE`] are removed, at most once a
+//! day, when an entry is stored: the files of a moved or deleted project do
+//! not stay forever, and a live entry lost that way is only compiled again.
+//!
+//! Entries are written to a temporary file in the cache directory and renamed
+//! into place: concurrent writers of the same entry each rename a whole file,
+//! and readers see one of them. Every I/O error (read-only or full disk, no
+//! home directory) only means no caching: the caller compiles as usual.
+//!
+//! No PyO3 here: marshalling is the caller's, and this module is tested with
+//! plain `cargo test`.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use rcov_instrument::{EdgeId, Side};
+use xxhash_rust::xxh3::{xxh3_128, Xxh3};
+
+const MAGIC: &[u8; 8] = b"RCOVCC01";
+const MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
+const PRUNE_EVERY: Duration = Duration::from_secs(24 * 3600);
+const PRUNED_MARK: &str = ".pruned";
+const HEADER_LEN: usize = MAGIC.len() + 16 + 16;
+
+/// What identifies an entry apart from the source text: the interpreter
+/// (its full `sys.version`, so a different build never reads another's
+/// bytecode), rcov's build (its version and the extension file's identity,
+/// so a rebuilt rewriter never reads an older one's output), and whether
+/// branch probes were inserted.
+pub struct CacheKey<'a> {
+    pub filename: &'a str,
+    pub interpreter: &'a str,
+    pub build: &'a str,
+    pub branch: bool,
+}
+
+/// A cached compilation: the probe table and the marshalled module code.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub probes: Vec<EdgeId>,
+    pub code: Vec<u8>,
+}
+
+/// A directory of entries.
+pub struct CodeCache {
+    dir: PathBuf,
+}
+
+impl CodeCache {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        CodeCache { dir: dir.into() }
+    }
+
+    /// The entry for `key` made from `source`, if there is a sound one.
+    pub fn load(&self, key: &CacheKey<'_>, source: &str) -> Option<Entry> {
+        let bytes = fs::read(self.entry_path(key)).ok()?;
+        decode(&bytes, source_hash(source))
+    }
+
+    /// Stores `entry` for `key` and `source`; failures are ignored (the next
+    /// run compiles again).
+    pub fn store(&self, key: &CacheKey<'_>, source: &str, entry: &Entry) {
+        let bytes = encode(entry, source_hash(source));
+        if self.write_atomically(&self.entry_path(key), &bytes).is_ok() {
+            self.prune_if_due(SystemTime::now());
+        }
+    }
+
+    /// Removes entries (and temporary files of killed writers) older than
+    /// [`MAX_AGE`], if the last pruning is older than [`PRUNE_EVERY`].
+    fn prune_if_due(&self, now: SystemTime) {
+        let mark = self.dir.join(PRUNED_MARK);
+        let age = |path: &Path| {
+            let modified = fs::metadata(path).and_then(|meta| meta.modified()).ok()?;
+            now.duration_since(modified).ok()
+        };
+        if age(&mark).is_some_and(|age| age < PRUNE_EVERY) || fs::write(&mark, b"").is_err() {
+            return;
+        }
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            let ours = name.to_str().is_some_and(|name| name.ends_with(".rcov"));
+            if ours && age(&path).is_some_and(|age| age > MAX_AGE) {
+                let _ = fs::remove_file(path);
+            }
+        }
+    }
+
+    fn entry_path(&self, key: &CacheKey<'_>) -> PathBuf {
+        let mut hasher = Xxh3::new();
+        for part in [
+            key.filename,
+            key.interpreter,
+            key.build,
+            env!("CARGO_PKG_VERSION"),
+            if key.branch { "branch" } else { "line" },
+        ] {
+            hasher.update(part.as_bytes());
+            hasher.update(&[0]);
+        }
+        self.dir.join(format!("{:032x}.rcov", hasher.digest128()))
+    }
+
+    fn write_atomically(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        fs::create_dir_all(&self.dir)?;
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or("");
+        let temporary = self
+            .dir
+            .join(format!(".tmp-{}-{}-{name}", std::process::id(), unique()));
+        let written = fs::File::create(&temporary).and_then(|mut file| file.write_all(bytes));
+        let renamed = written.and_then(|()| fs::rename(&temporary, path));
+        if renamed.is_err() {
+            let _ = fs::remove_file(&temporary);
+        }
+        renamed
+    }
+}
+
+/// The identity of the file at `path` (its size and modification time), or
+/// "" if it cannot be read: changes whenever the file is rebuilt.
+pub fn file_identity(path: &str) -> String {
+    fs::metadata(path)
+        .and_then(|meta| {
+            let modified = meta.modified()?.duration_since(SystemTime::UNIX_EPOCH);
+            Ok(format!(
+                "{}-{}",
+                meta.len(),
+                modified.map_or(0, |age| age.as_nanos())
+            ))
+        })
+        .unwrap_or_default()
+}
+
+/// Distinguishes temporary files of threads of one process.
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.subsec_nanos());
+    (u64::from(nanos) << 20) ^ NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+fn source_hash(source: &str) -> u128 {
+    xxh3_128(source.as_bytes())
+}
+
+/// `MAGIC`, the source's hash, the body's hash, then the body: the probe
+/// count, each probe as (line, side), and the marshalled code.
+fn encode(entry: &Entry, source: u128) -> Vec<u8> {
+    let mut body = Vec::with_capacity(4 + entry.probes.len() * 5 + entry.code.len());
+    body.extend_from_slice(&(entry.probes.len() as u32).to_le_bytes());
+    for probe in &entry.probes {
+        body.extend_from_slice(&probe.line.to_le_bytes());
+        body.push(side_byte(probe.side));
+    }
+    body.extend_from_slice(&entry.code);
+    let mut bytes = Vec::with_capacity(HEADER_LEN + body.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&source.to_le_bytes());
+    bytes.extend_from_slice(&xxh3_128(&body).to_le_bytes());
+    bytes.extend_from_slice(&body);
+    bytes
+}
+
+fn decode(bytes: &[u8], source: u128) -> Option<Entry> {
+    let (header, body) = bytes.split_at_checked(HEADER_LEN)?;
+    let (magic, hashes) = header.split_at(MAGIC.len());
+    let (source_in_file, body_in_file) = hashes.split_at(16);
+    if magic != MAGIC
+        || u128::from_le_bytes(source_in_file.try_into().ok()?) != source
+        || u128::from_le_bytes(body_in_file.try_into().ok()?) != xxh3_128(body)
+    {
+        return None;
+    }
+    let (count, mut rest) = body.split_at_checked(4)?;
+    let count = u32::from_le_bytes(count.try_into().ok()?) as usize;
+    let mut probes = Vec::with_capacity(count.min(rest.len() / 5));
+    for _ in 0..count {
+        let (probe, tail) = rest.split_at_checked(5)?;
+        probes.push(EdgeId {
+            line: u32::from_le_bytes(probe[..4].try_into().ok()?),
+            side: side_of(probe[4])?,
+        });
+        rest = tail;
+    }
+    Some(Entry {
+        probes,
+        code: rest.to_vec(),
+    })
+}
+
+fn side_byte(side: Side) -> u8 {
+    match side {
+        Side::Taken => 0,
+        Side::NotTaken => 1,
+        Side::BodyEnd => 2,
+    }
+}
+
+fn side_of(byte: u8) -> Option<Side> {
+    match byte {
+        0 => Some(Side::Taken),
+        1 => Some(Side::NotTaken),
+        2 => Some(Side::BodyEnd),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(filename: &str, branch: bool) -> CacheKey<'_> {
+        CacheKey {
+            filename,
+            interpreter: "3.12.1 (main) [GCC 12]",
+            build: "1234-5678",
+            branch,
+        }
+    }
+
+    fn entry() -> Entry {
+        Entry {
+            probes: vec![
+                EdgeId {
+                    line: 3,
+                    side: Side::Taken,
+                },
+                EdgeId {
+                    line: 3,
+                    side: Side::NotTaken,
+                },
+                EdgeId {
+                    line: 70_000,
+                    side: Side::BodyEnd,
+                },
+            ],
+            code: b"\xe3marshalled code".to_vec(),
+        }
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("rcov-cache-test-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn stored_entry_is_loaded_for_the_same_source_only() {
+        let dir = temp_dir("roundtrip");
+        let cache = CodeCache::new(&dir);
+        assert_eq!(cache.load(&key("/p/a.py", true), "x = 1\n"), None);
+        cache.store(&key("/p/a.py", true), "x = 1\n", &entry());
+        assert_eq!(cache.load(&key("/p/a.py", true), "x = 1\n"), Some(entry()));
+        assert_eq!(cache.load(&key("/p/a.py", true), "x = 2\n"), None);
+        assert_eq!(cache.load(&key("/p/a.py", false), "x = 1\n"), None);
+        assert_eq!(cache.load(&key("/p/b.py", true), "x = 1\n"), None);
+        let interpreter = CacheKey {
+            interpreter: "3.13.0",
+            ..key("/p/a.py", true)
+        };
+        assert_eq!(cache.load(&interpreter, "x = 1\n"), None);
+        let build = CacheKey {
+            build: "1234-9999",
+            ..key("/p/a.py", true)
+        };
+        assert_eq!(cache.load(&build, "x = 1\n"), None);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_changed_source_replaces_its_entry() {
+        let dir = temp_dir("replace");
+        let cache = CodeCache::new(&dir);
+        cache.store(&key("/p/a.py", true), "x = 1\n", &entry());
+        cache.store(&key("/p/a.py", true), "x = 2\n", &entry());
+        assert_eq!(entry_files(&dir).len(), 1);
+        assert_eq!(cache.load(&key("/p/a.py", true), "x = 2\n"), Some(entry()));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn damaged_entries_are_misses() {
+        let source = "x = 1\n";
+        let bytes = encode(&entry(), source_hash(source));
+        assert_eq!(decode(&bytes, source_hash(source)), Some(entry()));
+        for cut in [0, 8, HEADER_LEN, HEADER_LEN + 3, bytes.len() - 1] {
+            assert_eq!(
+                decode(&bytes[..cut], source_hash(source)),
+                None,
+                "cut at {cut}"
+            );
+        }
+        for flip in [0, 10, 30, HEADER_LEN + 1, bytes.len() - 1] {
+            let mut damaged = bytes.clone();
+            damaged[flip] ^= 0x40;
+            assert_eq!(decode(&damaged, source_hash(source)), None, "byte {flip}");
+        }
+    }
+
+    #[test]
+    fn an_unwritable_directory_means_no_caching() {
+        let dir = temp_dir("unwritable");
+        fs::write(&dir, b"a file, not a directory").unwrap();
+        let cache = CodeCache::new(dir.join("cache"));
+        cache.store(&key("/p/a.py", true), "x = 1\n", &entry());
+        assert_eq!(cache.load(&key("/p/a.py", true), "x = 1\n"), None);
+        fs::remove_file(&dir).unwrap();
+    }
+
+    #[test]
+    fn concurrent_writers_leave_one_whole_entry() {
+        let dir = temp_dir("concurrent");
+        let writers: Vec<_> = (0..8)
+            .map(|_| {
+                let dir = dir.clone();
+                std::thread::spawn(move || {
+                    let cache = CodeCache::new(dir);
+                    for _ in 0..50 {
+                        cache.store(&key("/p/a.py", true), "x = 1\n", &entry());
+                        if let Some(found) = cache.load(&key("/p/a.py", true), "x = 1\n") {
+                            assert_eq!(found, entry());
+                        }
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        let names = entry_files(&dir);
+        assert_eq!(names.len(), 1, "{names:?}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn entry_files(dir: &Path) -> Vec<String> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name != PRUNED_MARK)
+            .collect()
+    }
+
+    #[test]
+    fn old_entries_are_pruned_once_a_day() {
+        let dir = temp_dir("prune");
+        let cache = CodeCache::new(&dir);
+        cache.store(&key("/p/old.py", true), "x = 1\n", &entry());
+        cache.store(&key("/p/new.py", true), "x = 1\n", &entry());
+        let old = cache.entry_path(&key("/p/old.py", true));
+        let long_ago = SystemTime::now() - MAX_AGE - Duration::from_secs(60);
+        fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        // Pruned less than a day ago (by the stores above): nothing happens.
+        cache.prune_if_due(SystemTime::now());
+        assert_eq!(entry_files(&dir).len(), 2);
+        cache.prune_if_due(SystemTime::now() + PRUNE_EVERY + Duration::from_secs(60));
+        assert!(cache.load(&key("/p/old.py", true), "x = 1\n").is_none());
+        assert!(cache.load(&key("/p/new.py", true), "x = 1\n").is_some());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
