@@ -21,7 +21,16 @@ class Collector:
     tool id between start() and stop()).
     """
 
-    def __init__(self, *, branch: bool, count: bool = False, track_calls: bool = False) -> None: ...
+    def __init__(
+        self,
+        *,
+        branch: bool,
+        cache_dir: str | None = None,
+        count: bool = False,
+        track_calls: bool = False,
+    ) -> None:
+        """`cache_dir`: where compiled instrumented code is kept between runs
+        (None: no cache; a counting collector compiles afresh)."""
     @property
     def branch(self) -> bool: ...
     def compile(self, source: str, filename: str) -> CodeType:
