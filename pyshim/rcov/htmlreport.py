@@ -6,7 +6,9 @@ column and filterable by name (the totals follow the filter). Each file page
 shows the source, highlighted (`htmlsyntax`), with missed lines, partial
 branches (and, under the line, which arcs never ran: "line 12 didn't jump to
 line 15") and excluded lines marked by colour and by a symbol, so the marks
-do not depend on seeing colour; j/k (or n/p) step between missed regions.
+do not depend on seeing colour, and the `def` line of a function that never
+ran underlined and followed by a note saying so; j/k (or n/p) step between
+missed regions.
 
 The pages are plain HTML that read well without script; `rcov.js` adds the
 sorting, filtering and keys, `rcov.css` the look. Both are copied from
