@@ -201,6 +201,10 @@ def test_trackcalls_lists_each_pair_once(program: Path) -> None:
     listing = run.stdout.split("Calling relationships:\n", 1)[1]
     assert "\n*** prog.py ***\n  --> prog.py\n" in listing
     assert "    outer (23) -> outer.<locals>.<lambda> (26)\n" in listing
+    # Functions are shown at their `def` line, not their decorator's.
+    assert "    deco.<locals>.wrapper (6) -> Shape.scaled (16)\n" in listing
+    wrapper = next(c for c in calls if c["callee"]["function"] == "Shape.scaled")
+    assert (wrapper["caller"]["line"], wrapper["callee"]["line"]) == (6, 16)
 
 
 def test_html_marks_functions_that_never_ran(program: Path) -> None:

@@ -20,7 +20,14 @@ import warnings
 from collections.abc import Iterator, Sequence
 from types import CodeType
 
-__all__ = ["DefRegion", "FunctionReport", "def_regions", "file_functions", "function_kind"]
+__all__ = [
+    "DefRegion",
+    "DefinitionLines",
+    "FunctionReport",
+    "def_regions",
+    "file_functions",
+    "function_kind",
+]
 
 # co_flags bit: a function's own namespace (class bodies and modules lack it).
 _CO_NEWLOCALS = 0x2
@@ -77,6 +84,26 @@ def _definition_lines(source: str) -> dict[int, int]:
         if node.decorator_list:
             lines[min(d.lineno for d in node.decorator_list)] = node.lineno
     return lines
+
+
+class DefinitionLines:
+    """`def` lines of stored functions, for listings: `co_firstlineno` (what
+    the data keeps) moved from a decorator to its `def`, each file read once.
+    A file that cannot be read or parsed keeps `co_firstlineno`."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, dict[int, int]] = {}
+
+    def line(self, path: str, first_line: int) -> int:
+        if path not in self._files:
+            from .importer import read_source
+
+            try:
+                with open(path, "rb") as f:
+                    self._files[path] = _definition_lines(read_source(f.read()))
+            except (OSError, SyntaxError, UnicodeDecodeError, LookupError, ValueError):
+                self._files[path] = {}
+        return self._files[path].get(first_line, first_line)
 
 
 def file_functions(

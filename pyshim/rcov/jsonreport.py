@@ -10,7 +10,7 @@ lists every code object (module, class bodies, lambdas too) by whether it
 ran: `{"start_line": 12, "kind": "function", "called": true, "excluded":
 false}`. With `--count` a file also has "line_counts" (`{"12": 40}`), and
 with `--trackcalls` the report has "calls", a list of `{"caller": ...,
-"callee": ...}` pairs of `{"file", "function", "line"}`.
+"callee": ...}` pairs of `{"file", "function", "line"}` (the `def` line).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import datetime
 import json
 from collections.abc import Sequence
 
-from .functions import FunctionReport
+from .functions import DefinitionLines, FunctionReport
 from .summary import FileReport, Numbers, display_covered, relative_name
 
 # Names for annotations only: the typing module is not loaded at run time,
@@ -78,8 +78,11 @@ def _functions(functions: Sequence[FunctionReport]) -> JsonObj:
 
 
 def _calls(calls: Sequence[tuple[StoredFunction, StoredFunction]], cwd: str) -> list[JsonObj]:
+    lines = DefinitionLines()
+
     def named(function: StoredFunction) -> JsonObj:
-        path, name, line = function
+        path, name, first_line = function
+        line = lines.line(path, first_line)
         return {"file": relative_name(path, cwd), "function": name, "line": line}
 
     return [{"caller": named(a), "callee": named(b)} for a, b in sorted(calls)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .functions import DefinitionLines
 from .summary import FileReport, relative_name
 
 TYPE_CHECKING = False
@@ -49,11 +50,13 @@ def write_functions(files: Sequence[FileReport], out: TextIO) -> None:
 def write_calls(
     calls: Sequence[tuple[StoredFunction, StoredFunction]], cwd: str, out: TextIO
 ) -> None:
-    """List the calling relationships, grouped by caller file, then callee file."""
+    """List the calling relationships, grouped by caller file, then callee file;
+    functions are named by qualified name and `def` line."""
     out.write("\nCalling relationships:\n")
     if not calls:
         out.write("(none recorded)\n")
         return
+    lines = DefinitionLines()
     last_caller = last_callee = None
     for (caller_path, caller, caller_line), (callee_path, callee, callee_line) in sorted(calls):
         if caller_path != last_caller:
@@ -62,4 +65,6 @@ def write_calls(
         if callee_path != last_callee:
             out.write(f"  --> {relative_name(callee_path, cwd)}\n")
             last_callee = callee_path
-        out.write(f"    {caller} ({caller_line}) -> {callee} ({callee_line})\n")
+        caller_def = lines.line(caller_path, caller_line)
+        callee_def = lines.line(callee_path, callee_line)
+        out.write(f"    {caller} ({caller_def}) -> {callee} ({callee_def})\n")
