@@ -112,11 +112,15 @@ def read_json_report(path: Path, cwd: Path) -> dict[str, FileFacts]:
     return result
 
 
-def empty_rcfile(workdir: Path) -> Path:
-    """An empty configuration file, given to both tools: neither may read the measured
-    project's own settings (setup.cfg, tox.ini, pyproject.toml, .coveragerc)."""
+def comparison_rcfile(workdir: Path) -> Path:
+    """The configuration file given to both tools, so that neither reads the
+    measured project's own settings (setup.cfg, tox.ini, pyproject.toml,
+    .coveragerc). It holds one setting: `patch = subprocess`, which makes
+    coverage.py measure child Python processes as rcov does by default (a test
+    suite that runs `python -m pkg` measures `pkg/__main__.py` in both);
+    rcov accepts the key and needs nothing more."""
     rcfile = workdir / "coveragerc"
-    rcfile.write_text("[run]\n", encoding="utf-8")
+    rcfile.write_text("[run]\npatch = subprocess\n", encoding="utf-8")
     return rcfile
 
 
@@ -152,7 +156,7 @@ def run_coverage(
     """`coverage run --branch PROGRAM` then `coverage json`; `args` is `script.py ...` or `-m mod ...`."""
     data = workdir / "coverage.data"
     report = workdir / "coverage.json"
-    rcfile = empty_rcfile(workdir)
+    rcfile = comparison_rcfile(workdir)
     environment = clean_env(env)
     python = [sys.executable, "-m", "coverage"]
     command = [
@@ -206,7 +210,7 @@ def run_rcov(
 ) -> Measurement:
     """`python -m rcov.instrument --branch --no-report --json FILE PROGRAM`."""
     report = workdir / "rcov.json"
-    command = rcov_command(args, json_file=report, source=source, rcfile=empty_rcfile(workdir))
+    command = rcov_command(args, json_file=report, source=source, rcfile=comparison_rcfile(workdir))
     proc = _run(command, cwd, clean_env(env), timeout)
     files = read_json_report(report, cwd) if report.exists() else {}
     return Measurement(command, proc.returncode, proc.stdout, proc.stderr, files)

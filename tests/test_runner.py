@@ -27,7 +27,7 @@ def f(x: int) -> str:
 print("name", __name__)
 print("file", __file__)
 print("spec", __spec__ and (__spec__.name, __spec__.origin, __spec__.parent, __spec__.has_location))
-print("cached", __cached__)
+print("cached", globals().get("__cached__", "(not set: Python 3.15+)"))
 print("loader", isinstance(__loader__, importlib.machinery.SourceFileLoader))
 print("builtins", type(__builtins__).__name__)
 print("doc", __doc__, "package", repr(__package__))

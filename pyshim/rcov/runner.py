@@ -7,7 +7,8 @@ and the same exit status and stderr. What CPython does at start-up (in
 
 - a script: `sys.argv[0]` as given, `sys.path[0]` = the script's directory
   (after following a symlinked script), `__file__` absolute, `__spec__` and
-  `__cached__` None, `__loader__` a SourceFileLoader; a directory or zip file
+  `__cached__` None (before 3.15, which dropped it), `__loader__` a
+  SourceFileLoader; a directory or zip file
   runs its `__main__` module with itself as `sys.path[0]`;
 - a module: `runpy`'s module machinery (so the spec comes through rcov's
   import hook and the module is measured, packages run their `__main__`),
@@ -132,7 +133,7 @@ def _run_script(program: Program, compile_main: MainCompiler) -> None:
     _set_path0(_script_dir(path))
     main = _fresh_main()
     main.__dict__["__file__"] = abspath
-    main.__dict__["__cached__"] = None
+    _set_cached_none(main)
     if path.endswith(".pyc") or data[:4] == importlib.util.MAGIC_NUMBER:
         # A compiled script runs as is (CPython's maybe_pyc_file): nothing to measure.
         main.__loader__ = importlib.machinery.SourcelessFileLoader("__main__", abspath)
@@ -141,6 +142,12 @@ def _run_script(program: Program, compile_main: MainCompiler) -> None:
         main.__loader__ = importlib.machinery.SourceFileLoader("__main__", abspath)
         code = compile_main(data, abspath)
     _exec(code, main.__dict__)
+
+
+def _set_cached_none(main: ModuleType) -> None:
+    """A script's `__cached__` is None; Python 3.15 no longer sets it at all."""
+    if sys.version_info < (3, 15):
+        main.__dict__["__cached__"] = None
 
 
 def _is_zip_app(path: str) -> bool:
@@ -158,7 +165,7 @@ def _run_stdin(program: Program) -> None:
     main = _fresh_main()
     main.__loader__ = importlib.machinery.BuiltinImporter
     main.__dict__["__file__"] = "<stdin>"
-    main.__dict__["__cached__"] = None
+    _set_cached_none(main)
     code = compile(sys.stdin.buffer.read(), "<stdin>", "exec", dont_inherit=True)
     _exec(code, main.__dict__)
 
