@@ -14,6 +14,7 @@
 
 pub mod analysis;
 pub mod arcs;
+pub mod depth;
 pub mod exclude;
 pub mod lines;
 pub mod parse;

@@ -6,6 +6,8 @@ use ruff_python_parser::{parse_unchecked, Mode, ParseError, ParseErrorType, Pars
 use ruff_source_file::LineIndex;
 use ruff_text_size::TextSize;
 
+use crate::depth::{too_deep, MAX_EXPRESSION_DEPTH};
+
 /// What the caller knows about the code being instrumented.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -52,6 +54,14 @@ pub struct SourceFile<'a> {
 
 impl<'a> SourceFile<'a> {
     pub fn parse(text: &'a str, options: &Options) -> Result<Self, ParseFailure> {
+        // The parser recurses once per level: refuse what would overflow the
+        // stack (CPython refuses it too) before it starts.
+        if let Some(line) = too_deep(text, MAX_EXPRESSION_DEPTH) {
+            return Err(ParseFailure::TooDeep {
+                line,
+                limit: MAX_EXPRESSION_DEPTH as usize,
+            });
+        }
         let (major, minor) = options.target_version;
         let parse_options =
             ParseOptions::from(Mode::Module).with_target_version(PythonVersion { major, minor });

@@ -1,7 +1,8 @@
 """rcov: fast line and branch coverage for CPython 3.12+, with a Rust core.
 
 Importing the package loads only the compiled extension (for the version);
-the import hook, runner and reports load when a command needs them.
+the library API (`rcov.Coverage`, `rcov.instrument_source`), the import
+hook, runner and reports load when first used.
 
 PYTEST_DONT_REWRITE: rcov is a pytest plugin that child processes import
 before pytest starts; pytest must neither rewrite it nor warn that it cannot.
@@ -9,4 +10,37 @@ before pytest starts; pytest must neither rewrite it nor warn that it cannot.
 
 from ._rcov import __version__
 
-__all__ = ["__version__"]
+# Names for annotations only: the typing module is not loaded at run time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .api import Coverage, CoverageError
+    from .probes import InstrumentedSource, Probe, instrument_source
+
+__all__ = [
+    "Coverage",
+    "CoverageError",
+    "InstrumentedSource",
+    "Probe",
+    "__version__",
+    "instrument_source",
+]
+
+# Public name -> the module that defines it, imported on first access.
+_LAZY = {
+    "Coverage": "api",
+    "CoverageError": "api",
+    "InstrumentedSource": "probes",
+    "Probe": "probes",
+    "instrument_source": "probes",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rcov' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"rcov.{module}"), name)
+    globals()[name] = value
+    return value

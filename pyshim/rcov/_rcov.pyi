@@ -8,6 +8,10 @@ PROBE_BASE: int
 class DataError(Exception):
     """A data file could not be read, written or combined; the message names it."""
 
+class PanicException(BaseException):
+    """A Rust panic that no `catch_panic` turned into an InstrumentError or
+    DataError (PyO3's pyo3_runtime.PanicException): an rcov bug."""
+
 class InstrumentError(Exception):
     """A file could not be instrumented; the message names the reason."""
 
@@ -59,15 +63,44 @@ class Collector:
         tool ids 0-5 are all in use."""
     def stop(self) -> None:
         """Stop measuring and free the tool id. Hits are kept."""
+    @property
+    def tool_id(self) -> int | None:
+        """The sys.monitoring tool id held while measuring, else None."""
+    def move_tool(self) -> int:
+        """Move measurement to another free tool id (arming every measured
+        code object there before giving the old id back) and return it.
+        Raises RuntimeError when no other id is free (still measuring on the
+        old one)."""
     def clear_hits(self) -> None:
-        """Forget every hit, keeping the measured files (a forked child
-        starting its own data: call `sys.monitoring.restart_events()` too, so
-        that lines already run fire again)."""
+        """Forget every hit and what `new_coverage` returned, keeping the
+        measured files (a forked child starting its own data: call
+        `sys.monitoring.restart_events()` too, so that lines already run fire
+        again)."""
+    def new_coverage(self) -> dict[str, tuple[list[int], list[tuple[int, int]]]]:
+        """The executed lines and (branch mode) arcs that no earlier call
+        returned, per file with any; arcs (l, l) are left out. An empty dict,
+        from one atomic load, when no line or probe ran for the first time
+        since the previous call. Forgotten by `clear_hits`."""
     def measured_files(self) -> list[str]: ...
     def executed(self) -> dict[str, tuple[list[int], list[tuple[int, int]] | None]]:
         """Per file: the executed lines (statement first lines) and, in branch
         mode, the executed arcs in coverage.py's data conventions: (l, l) for
-        each executed line plus the arc(s) of every branch edge taken."""
+        each executed line plus the arc(s) of every branch edge taken. All
+        contexts together."""
+    def executed_by_context(
+        self,
+    ) -> list[tuple[str, dict[str, tuple[list[int], list[tuple[int, int]] | None]]]]:
+        """`executed()` per context anything ran in, in the order the contexts
+        were first switched to ("" is the context before any switch)."""
+    def switch_context(self, name: str) -> None:
+        """Record what runs from now on under context `name` ("": none): the
+        hits so far are put aside under the current context, and
+        `sys.monitoring.restart_events()` re-arms every line so that lines
+        already run record again, once, under `name`. Does nothing if `name`
+        is current."""
+    @property
+    def context(self) -> str:
+        """The context hits are recorded under now."""
     def functions(self) -> dict[str, list[tuple[str, int, bool]]]:
         """Per file, each code object of its tree (module first) as
         (co_qualname, co_firstlineno, whether it started)."""
@@ -138,17 +171,27 @@ def rewrite(
     or PROBE_BASE + k for probe k) and the probe table ((branch line, taken)
     per probe). Raises InstrumentError."""
 
+def instrument_source(
+    source: str, filename: str
+) -> tuple[str, list[int], list[tuple[int, str, list[tuple[int, int]]]]]:
+    """What `rewrite` gives, for tools: the rewritten text, the line each
+    rewritten line reports (original line, or PROBE_BASE + k for probe k),
+    and per probe its branch line, side ("taken", "not taken" or "body end")
+    and the arcs it records. Raises InstrumentError (also when `source` is
+    not Python this interpreter compiles)."""
+
 class CoverageData:
     """A coverage data set (coverage.py's data file, schema 7): executed lines
-    (line mode) or arcs (branch mode) per measured file, never both. A file
-    can be measured with no data (a source file never imported)."""
+    (line mode) or arcs (branch mode) per measured file and context, never
+    both. A file can be measured with no data (a source file never
+    imported)."""
 
     def __init__(self, *, has_arcs: bool | None = None) -> None:
         """An empty data set; `has_arcs` None until lines or arcs are added."""
     @staticmethod
     def read(path: str) -> CoverageData:
-        """Read a data file written by rcov or coverage.py (the data of all
-        its contexts as one). Raises DataError naming the file when it is
+        """Read a data file written by rcov or coverage.py, with its
+        contexts. Raises DataError naming the file when it is
         missing, unreadable, not a coverage data file or of another schema."""
     def write(self, path: str, meta: list[tuple[str, str]]) -> None:
         """Write the data file atomically (a temporary file beside it,
@@ -160,14 +203,23 @@ class CoverageData:
     def has_arcs(self) -> bool | None: ...
     def measured_files(self) -> list[str]: ...
     def lines(self, path: str) -> list[int] | None:
-        """Executed lines, sorted (from the arcs in branch mode); None if the
-        file was not measured."""
+        """Executed lines in any context, sorted (from the arcs in branch
+        mode); None if the file was not measured."""
     def arcs(self, path: str) -> list[tuple[int, int]] | None:
-        """Executed arcs, sorted (empty in line mode); None if not measured."""
-    def add_lines(self, path: str, lines: list[int]) -> None:
-        """Raises DataError if the data set holds arcs."""
-    def add_arcs(self, path: str, arcs: list[tuple[int, int]]) -> None:
-        """Raises DataError if the data set holds lines."""
+        """Executed arcs in any context, sorted (empty in line mode); None if
+        not measured."""
+    def measured_contexts(self) -> set[str]:
+        """The contexts data was recorded in ("": no context set)."""
+    def contexts_by_lineno(self, path: str) -> dict[int, list[str]]:
+        """For each executed line of `path`, the contexts it ran in, sorted
+        (coverage.py's `CoverageData.contexts_by_lineno`); empty if the file
+        was not measured."""
+    def add_lines(self, path: str, lines: list[int], *, context: str = "") -> None:
+        """Lines that ran in `context`. Raises DataError if the data set
+        holds arcs."""
+    def add_arcs(self, path: str, arcs: list[tuple[int, int]], *, context: str = "") -> None:
+        """Arcs that ran in `context`. Raises DataError if the data set holds
+        lines."""
     def touch(self, path: str) -> None:
         """Record `path` as measured, with no data if it has none."""
     def update(

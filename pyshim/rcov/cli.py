@@ -36,6 +36,7 @@ _VALUE_OPTIONS = {
     "--precision",
     "--data-file",
     "--rcfile",
+    "--show",
 }
 
 # The commands that work on data files (see commands.py).
@@ -161,7 +162,39 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="record which measured functions call which, and list them after the report",
     )
     parser.add_argument("--version", action="version", version=f"rcov {_version()}")
+    parser.add_argument(
+        "--show",
+        action=_ShowAction,
+        metavar="FILE",
+        help="print FILE as rcov rewrites it to measure branches, each probe "
+        "annotated with its arc, and exit",
+    )
     return parser
+
+
+class _ShowAction(argparse.Action):
+    """`--show FILE`: like --version, it prints and exits."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from . import _rcov
+        from .importer import read_source
+        from .probes import annotated, instrument_source
+
+        path = str(values)
+        try:
+            with open(path, "rb") as f:
+                text = read_source(f.read())
+            shown = annotated(instrument_source(text, path))
+        except (OSError, SyntaxError, UnicodeDecodeError, _rcov.InstrumentError) as exc:
+            parser.exit(1, f"rcov: cannot show {path}: {exc}\n")
+        sys.stdout.write(shown)
+        parser.exit(0)
 
 
 def _version() -> str:

@@ -170,7 +170,7 @@ def _settings(ns: argparse.Namespace) -> Settings:
     return settings
 
 
-def _aliases(settings: Settings) -> PathAliases:
+def path_aliases(settings: Settings) -> PathAliases:
     """`[paths]`: each entry's first path is the local root, the others map to it."""
     from .pathmap import PathAliases
 
@@ -199,7 +199,7 @@ def _combine(
         combine(
             settings.data_file,
             paths,
-            aliases=_aliases(settings),
+            aliases=path_aliases(settings),
             keep=keep,
             append=append,
             strict=strict,
@@ -279,7 +279,7 @@ def check_fail_under(total: float, fail_under: float, precision: int) -> str | N
     return f"total of {shown} is less than fail-under={fail_under:.{digits}f}"
 
 
-def _open_output(path: str) -> tuple[TextIO, Callable[[], None]]:
+def open_output(path: str) -> tuple[TextIO, Callable[[], None]]:
     if path == "-":
         return sys.stdout, sys.stdout.flush
     directory = os.path.dirname(path)
@@ -348,7 +348,7 @@ def _do_json(ns: argparse.Namespace, settings: Settings) -> float:
     reports, branch = _load(ns, settings)
     outfile = ns.outfile or settings.json_output
     pretty = settings.json_pretty_print if ns.pretty_print is None else ns.pretty_print
-    out, close = _open_output(outfile)
+    out, close = open_output(outfile)
     try:
         write_json(
             reports,
@@ -375,7 +375,7 @@ def _do_xml(ns: argparse.Namespace, settings: Settings) -> float:
 
     reports, branch = _load(ns, settings)
     outfile = ns.outfile or settings.xml_output
-    out, close = _open_output(outfile)
+    out, close = open_output(outfile)
     try:
         total = xmlreport.write_xml(
             reports,
@@ -399,7 +399,7 @@ def _do_lcov(ns: argparse.Namespace, settings: Settings) -> float:
 
     reports, branch = _load(ns, settings)
     outfile = ns.outfile or settings.lcov_output
-    out, close = _open_output(outfile)
+    out, close = open_output(outfile)
     try:
         total = lcovreport.write_lcov(
             reports, out, branch=branch, line_checksums=settings.lcov_line_checksums

@@ -68,7 +68,7 @@ def compile_measured(collector: _rcov.Collector, data: bytes, path: str) -> Code
         return None
     try:
         return collector.compile(text, path)
-    except Exception as exc:  # noqa: BLE001 - never break the program: fall back
+    except (Exception, _rcov.PanicException) as exc:  # noqa: BLE001 - never break the program: fall back
         reason: BaseException = exc
     try:
         compile(data, path, "exec", dont_inherit=True)

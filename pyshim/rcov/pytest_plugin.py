@@ -15,6 +15,11 @@ session finishes (after xdist has stopped its workers) they are combined into
 the data file, and the reports are made from it, as `rcov report` would.
 An xdist worker without the .pth (an editable install) measures itself from
 here, the same way.
+
+`--rcov-context=test` records which test ran each line, as coverage.py's
+`dynamic_context = test_function` does: each test function's call runs
+under the context `module.qualname` of the test, and everything else
+(imports, fixtures' setup and teardown) under the empty context.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from .session import Session
 # Names for annotations only: the typing module is not loaded at run time.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Generator
+
     from _pytest.config import Config
     from _pytest.config.argparsing import Parser
     from _pytest.main import Session as TestSession
@@ -45,11 +52,15 @@ _KEY = "_rcov_state"
 class _State:
     """The plugin's run: the measuring session, and what to report at the end."""
 
-    def __init__(self, session: Session, settings_file: str | None, owner: bool) -> None:
+    def __init__(
+        self, session: Session, settings_file: str | None, owner: bool, test_contexts: bool
+    ) -> None:
         self.session = session
         self.settings_file = settings_file
         # The process that reports (the controller); workers only save.
         self.owner = owner
+        # --rcov-context=test: each test's call under its own context.
+        self.test_contexts = test_contexts
         self.clean_up = _nothing
         self.lines: list[str] = []
         self.total: float | None = None
@@ -109,6 +120,13 @@ def pytest_addoption(parser: Parser) -> None:
     group.addoption(
         "--rcov-append", action="store_true", default=False, help="add to the existing data"
     )
+    group.addoption(
+        "--rcov-context",
+        choices=["test"],
+        default=None,
+        help="test: record which test ran each line (coverage.py's dynamic_context = "
+        "test_function; see them with coverage html --show-contexts)",
+    )
 
 
 def _options(ns: object) -> tuple[RunOptions, str | None, float]:
@@ -157,16 +175,17 @@ def pytest_load_initial_conftests(early_config: Config, parser: Parser, args: li
         sys.stderr.write(f"rcov: not measuring: {exc}\n")
         return
     worker = _is_xdist_worker()
+    contexts = getattr(ns, "rcov_context", None) == "test"
     running = process_start.current_session()
     if running is not None:
         # Started by rcov_process_start.pth: a child (an xdist worker) that
         # already measures itself, or `rcov run -m pytest`, which reports.
-        setattr(early_config, _KEY, _State(running, rcfile, owner=False))
+        setattr(early_config, _KEY, _State(running, rcfile, owner=False, test_contexts=contexts))
         return
     if worker:
         options.parallel = True
         session = process_start.start_session(options)
-        setattr(early_config, _KEY, _State(session, rcfile, owner=False))
+        setattr(early_config, _KEY, _State(session, rcfile, owner=False, test_contexts=contexts))
         return
     if not ns.rcov_append:
         from .datafiles import erase
@@ -174,7 +193,7 @@ def pytest_load_initial_conftests(early_config: Config, parser: Parser, args: li
         erase(options.data_file or ".coverage", parallel=True)
     options.append = ns.rcov_append
     session = Session(options)
-    state = _State(session, rcfile, owner=True)
+    state = _State(session, rcfile, owner=True, test_contexts=contexts)
     state.clean_up = process_start.measure_children(session)
     session.start()
     process_start.register(session)
@@ -182,6 +201,31 @@ def pytest_load_initial_conftests(early_config: Config, parser: Parser, args: li
     from .pytest_rewrite import hook_pytest
 
     hook_pytest()
+
+
+def _test_context(item: pytest.Item) -> str:
+    """The context of a test, named as coverage.py's test_function names it:
+    the module and qualified name of the test function."""
+    function = getattr(item, "obj", None)
+    function = getattr(function, "__func__", function)
+    module = getattr(function, "__module__", None)
+    qualname = getattr(function, "__qualname__", None)
+    if module and qualname:
+        return f"{module}.{qualname}"
+    return item.nodeid
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    state: _State | None = getattr(item.config, _KEY, None)
+    if state is None or not state.test_contexts:
+        yield
+        return
+    state.session.switch_context(_test_context(item))
+    try:
+        yield
+    finally:
+        state.session.switch_context(None)
 
 
 @pytest.hookimpl(trylast=True)

@@ -32,6 +32,8 @@ import sys
 from collections.abc import Callable
 from types import CodeType, ModuleType, TracebackType
 
+from .recursion import frames_below, hide_frames
+
 # Names for annotations only: the typing module is not loaded at run time,
 # to keep rcov's start-up (which every measured run pays) short.
 TYPE_CHECKING = False
@@ -64,7 +66,8 @@ class Program:
 
 
 class _ProgramFailed(Exception):
-    """Start-up failed the way CPython reports it: a message and an exit status."""
+    """Start-up failed the way CPython reports it: a message (empty if already
+    printed) and an exit status."""
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
@@ -140,7 +143,23 @@ def _run_script(program: Program, compile_main: MainCompiler) -> None:
         code = marshal.loads(data[16:])
     else:
         main.__loader__ = importlib.machinery.SourceFileLoader("__main__", abspath)
-        code = compile_main(data, abspath)
+        try:
+            code = compile_main(data, abspath)
+        except (SyntaxError, ValueError) as exc:
+            failure: BaseException = exc
+        else:
+            _exec(code, main.__dict__)
+            return
+        # Reading a file, CPython words some errors differently. Called
+        # outside the except clause, so that its error has no context.
+        from .filereader import run_file_like_cpython
+
+        status = run_file_like_cpython(abspath)
+        if status is None:
+            raise failure
+        if status:
+            raise _ProgramFailed("", status)
+        return
     _exec(code, main.__dict__)
 
 
@@ -187,6 +206,8 @@ def _run_module_code(modname: str | None) -> None:
     """
     _fresh_main()
     run_as_main: Callable[[str, bool], object] = runpy._run_module_as_main  # type: ignore[attr-defined]
+    # `python -m` starts in runpy's frame: the frames up to this one are rcov's.
+    hide_frames(frames_below())
     if modname is None:
         run_as_main("__main__", False)
     else:
@@ -195,7 +216,9 @@ def _run_module_code(modname: str | None) -> None:
 
 def _exec(code: CodeType, namespace: dict[str, Any]) -> None:
     # The traceback of an uncaught exception starts at this frame; the
-    # program's own frames follow it (see _strip_own_frames).
+    # program's own frames follow it (see _strip_own_frames). The frames up
+    # to this one are rcov's: `python prog.py` has none.
+    hide_frames(frames_below())
     exec(code, namespace)  # noqa: S102 - running the program is the point
 
 
@@ -264,7 +287,8 @@ def run_program(program: Program, compile_main: MainCompiler = _plain_compile) -
     except SystemExit:
         raise
     except _ProgramFailed as failed:
-        sys.stderr.write(failed.message + "\n")
+        if failed.message:
+            sys.stderr.write(failed.message + "\n")
         return failed.status
     except KeyboardInterrupt as exc:
         _print_uncaught(exc)

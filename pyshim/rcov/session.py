@@ -22,6 +22,7 @@ from .filters import SourceFilter, canonical_path, split_option_list
 from .importer import MeasuringFinder, compile_measured, install, uninstall
 from .report import write_report
 from .summary import FileReport, relative_name
+from .toolguard import guard, unguard
 
 # Names for annotations only: the typing module is not loaded at run time,
 # to keep rcov's start-up (which every measured run pays) short.
@@ -75,9 +76,21 @@ class Session:
         self.child = False
         # The (caller, callee) pairs for the JSON report, once finished.
         self.calls: list[tuple[tuple[str, str, int], tuple[str, str, int]]] = []
+        # coverage.py's static context: the label of everything recorded,
+        # joined to each dynamic context (`static|dynamic`).
+        self.static_context = ""
+
+    def switch_context(self, name: str | None) -> None:
+        """Count what runs from now on under context `name` (None or "":
+        under the static context alone)."""
+        context = self.static_context
+        if name:
+            context = f"{context}|{name}" if context else name
+        self.collector.switch_context(context)
 
     def start(self) -> None:
         self.collector.start()
+        guard(self.collector)
         install(self.finder)
         self._started = True
 
@@ -110,6 +123,7 @@ class Session:
         if self._started:
             self._started = False
             uninstall(self.finder)
+            unguard(self.collector)
             self.collector.stop()
 
     def data(self) -> _rcov.CoverageData:
@@ -126,11 +140,12 @@ class Session:
             path = canonical_path(os.path.join(cwd, path))
             return relative_name(path, cwd) if relative else path
 
-        for path, (lines, arcs) in self.collector.executed().items():
-            if arcs is not None:
-                data.add_arcs(key(path), arcs)
-            else:
-                data.add_lines(key(path), lines)
+        for context, executed in self.collector.executed_by_context():
+            for path, (lines, arcs) in executed.items():
+                if arcs is not None:
+                    data.add_arcs(key(path), arcs, context=context)
+                else:
+                    data.add_lines(key(path), lines, context=context)
         for path in self.collector.measured_files():
             data.touch(key(path))
         for path, functions in self.collector.functions().items():

@@ -7,9 +7,11 @@
 //! another file on this thread), so each method copies what it needs under the
 //! lock and talks to CPython outside it.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
 use pyo3::types::{PyBytes, PyCode};
@@ -19,10 +21,12 @@ use rcov_instrument::{
 
 use crate::code_cache::{file_identity, CacheKey, CodeCache, Entry};
 use crate::compile::{compile_catching_warnings, target_options, walk_tree, CodeTree};
+use crate::contexts::{ContextNames, EarlierHits};
 use crate::error::{catch_panic, RcovError};
-use crate::hits::{split_probes, FileHits, SplitProbe};
+use crate::hits::{split_probes, FileHits, HitBits, SplitProbe};
 use crate::linetable::LineRemap;
 use crate::monitor::{unit_lines, CodeFiles, CodeId, LineMonitor, RecordOptions};
+use crate::news::{News, Reported};
 use crate::results::{executed_arcs, executed_lines};
 
 /// Measures the files it compiles: lines and the code objects that ran
@@ -34,6 +38,10 @@ pub struct Collector {
     record: RecordOptions,
     code_files: Arc<CodeFiles>,
     state: Mutex<State>,
+    /// `code_files.new_hits()` when `new_coverage` last looked.
+    new_hits_seen: AtomicU64,
+    /// What `new_coverage` returned so far, per file.
+    reported: Mutex<BTreeMap<String, Reported>>,
     /// Instrumented code from earlier runs, if caching is on.
     cache: Option<CodeCache>,
     /// `sys.version`: part of every cache key.
@@ -46,6 +54,7 @@ pub struct Collector {
 struct State {
     files: BTreeMap<String, MeasuredFile>,
     monitor: Option<LineMonitor>,
+    contexts: ContextNames,
     /// The number the next new file gets (see `CodeId`).
     next_file: u32,
 }
@@ -56,12 +65,17 @@ struct MeasuredFile {
     raw_statements: Arc<[u32]>,
     /// `probes[k]` is the edge probe `k` observes (empty in line mode).
     probes: Arc<[EdgeId]>,
+    /// Live hits, of the current context.
     hits: Arc<FileHits>,
     /// The file's number in the `CodeId`s of its code objects.
     number: u32,
     /// The probes that split a line (for line counts).
     splits: Arc<[SplitProbe]>,
+    /// Hits of the contexts that were current before.
+    earlier: EarlierHits,
     code_objects: Vec<Py<PyAny>>,
+    /// Computed on first use (the data conventions need it), then kept.
+    analysis: Arc<OnceLock<Analysis>>,
 }
 
 /// A file prepared for another compiler (pytest's assertion rewriting, which
@@ -85,6 +99,9 @@ type FunctionName = (String, String, u32);
 /// Per file, each code object as `(co_qualname, co_firstlineno, started)`.
 type Functions = BTreeMap<String, Vec<(String, u32, bool)>>;
 
+/// Every measured file with a copy of some of its hits.
+type Snapshot = Vec<(String, FileSnapshot)>;
+
 #[pymethods]
 impl Collector {
     /// `cache_dir`: where compiled instrumented code is kept between runs
@@ -106,6 +123,8 @@ impl Collector {
             },
             code_files: Arc::default(),
             state: Mutex::default(),
+            new_hits_seen: AtomicU64::new(0),
+            reported: Mutex::default(),
             cache: cache_dir.map(CodeCache::new),
             interpreter: Python::version_str().to_string(),
             build: extension_file(py).map_or_else(String::new, |path| file_identity(&path)),
@@ -202,18 +221,20 @@ impl Collector {
         code: &Bound<'py, PyAny>,
         prepared: &Prepared,
     ) -> Result<Bound<'py, PyAny>, RcovError> {
-        let remap = prepared.lines.as_deref().map(LineRemap::new);
-        let tree = walk_tree(code, remap.as_ref())?;
-        let splits = prepared.lines.as_deref().map(split_probes);
-        self.register(
-            py,
-            &prepared.source,
-            &prepared.filename,
-            &tree,
-            prepared.probes.clone(),
-            splits.unwrap_or_default(),
-        )?;
-        Ok(tree.module)
+        catch_panic("adopt", || {
+            let remap = prepared.lines.as_deref().map(LineRemap::new);
+            let tree = walk_tree(code, remap.as_ref())?;
+            let splits = prepared.lines.as_deref().map(split_probes);
+            self.register(
+                py,
+                &prepared.source,
+                &prepared.filename,
+                &tree,
+                prepared.probes.clone(),
+                splits.unwrap_or_default(),
+            )?;
+            Ok::<_, RcovError>(tree.module)
+        })
     }
 
     fn start(&self, py: Python<'_>) -> Result<u8, RcovError> {
@@ -250,6 +271,35 @@ impl Collector {
         turned_off
     }
 
+    /// The `sys.monitoring` tool id rcov holds, None when not measuring.
+    #[getter]
+    fn tool_id(&self, py: Python<'_>) -> Option<u8> {
+        self.lock(py).monitor.map(|monitor| monitor.tool())
+    }
+
+    /// Moves measurement to another free tool id (the program wants the one
+    /// rcov holds) and returns it. Every measured code object is armed under
+    /// the new id before the old one is given back, so no line is missed;
+    /// lines already recorded are recorded again, which changes nothing.
+    fn move_tool(&self, py: Python<'_>) -> Result<u8, RcovError> {
+        let Some(old) = self.lock(py).monitor else {
+            return Err(RcovError::Python(
+                pyo3::exceptions::PyRuntimeError::new_err("not measuring"),
+            ));
+        };
+        let new = LineMonitor::start_elsewhere(py, &self.code_files, self.record)?;
+        let code_objects = {
+            let mut state = self.lock(py);
+            state.monitor = Some(new);
+            state.all_code_objects(py)
+        };
+        new.set_events(py, code_objects.iter().cloned(), true)?;
+        let turned_off = old.set_events(py, code_objects, false);
+        old.stop(py)?;
+        turned_off?;
+        Ok(new.tool())
+    }
+
     /// Forgets every hit, keeping the measured files (a forked child starts
     /// its own data; lines it runs are recorded again once
     /// `sys.monitoring.restart_events()` has re-armed them).
@@ -257,12 +307,19 @@ impl Collector {
         let hits: Vec<Arc<FileHits>> = self
             .lock(py)
             .files
-            .values()
-            .map(|file| Arc::clone(&file.hits))
+            .values_mut()
+            .map(|file| {
+                file.earlier = EarlierHits::default();
+                Arc::clone(&file.hits)
+            })
             .collect();
         for file_hits in hits {
             file_hits.clear();
         }
+        self.reported
+            .lock_py_attached(py)
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
         self.code_files.clear_calls();
     }
 
@@ -334,19 +391,113 @@ impl Collector {
         self.lock(py).files.keys().cloned().collect()
     }
 
-    fn executed(&self, py: Python<'_>) -> Executed {
-        let snapshot: Vec<(String, FileSnapshot)> = self
-            .lock(py)
-            .files
-            .iter()
-            .map(|(name, file)| (name.clone(), FileSnapshot::of(file)))
-            .collect();
+    /// What ran, in every context together.
+    fn executed(&self, py: Python<'_>) -> Result<Executed, RcovError> {
+        let snapshot = self.snapshot(py);
+        let options = target_options(py);
+        py.detach(|| {
+            catch_panic("executed", || {
+                Ok::<_, RcovError>(self.convert(snapshot, &options))
+            })
+        })
+    }
+
+    /// What ran, per context that anything ran in (`""` before any switch).
+    fn executed_by_context(&self, py: Python<'_>) -> Vec<(String, Executed)> {
+        let snapshots: Vec<(String, Snapshot)> = {
+            let state = self.lock(py);
+            let current = state.contexts.current();
+            let mut ids: Vec<usize> = state
+                .files
+                .values()
+                .flat_map(|file| file.earlier.contexts())
+                .chain([current])
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids.into_iter()
+                .map(|id| {
+                    let files = state
+                        .files
+                        .iter()
+                        .filter_map(|(name, file)| {
+                            let mut hits = file.earlier.of(id).cloned().unwrap_or_default();
+                            if id == current {
+                                hits.union_with(&file.hits.snapshot());
+                            }
+                            (!hits.is_empty())
+                                .then(|| (name.clone(), FileSnapshot::with_hits(file, hits)))
+                        })
+                        .collect();
+                    (state.contexts.name(id).to_string(), files)
+                })
+                .collect()
+        };
+        let options = target_options(py);
+        py.detach(|| {
+            snapshots
+                .into_iter()
+                .filter(|(_, files)| !files.is_empty())
+                .map(|(context, files)| (context, self.convert(files, &options)))
+                .collect()
+        })
+    }
+
+    /// Records what runs from now on under context `name` (`""`: none):
+    /// takes the current context's hits out of the live stores and re-arms
+    /// every line event (`sys.monitoring.restart_events()`) so that lines
+    /// already run record again, once, under the new one.
+    fn switch_context(&self, py: Python<'_>, name: &str) -> PyResult<()> {
+        {
+            let mut state = self.lock(py);
+            if state.contexts.name(state.contexts.current()) == name {
+                return Ok(());
+            }
+            let previous = state.contexts.switch(name);
+            for file in state.files.values_mut() {
+                let taken = file.hits.take();
+                file.earlier.add(previous, taken);
+            }
+        }
+        py.import(intern!(py, "sys"))?
+            .getattr(intern!(py, "monitoring"))?
+            .call_method0(intern!(py, "restart_events"))?;
+        Ok(())
+    }
+
+    /// The context hits are recorded under now.
+    #[getter]
+    fn context(&self, py: Python<'_>) -> String {
+        let state = self.lock(py);
+        state.contexts.name(state.contexts.current()).to_string()
+    }
+
+    /// The lines and arcs that ran since the previous call (all of them on
+    /// the first call), per file with any. Cheap when nothing new ran: one
+    /// atomic load, then an empty dict.
+    fn new_coverage(&self, py: Python<'_>) -> BTreeMap<String, News> {
+        let new_hits = self.code_files.new_hits();
+        if self.new_hits_seen.swap(new_hits, Ordering::AcqRel) == new_hits {
+            return BTreeMap::new();
+        }
+        let snapshot = self.snapshot(py);
         let options = target_options(py);
         let branch = self.branch;
+        let mut guard = self
+            .reported
+            .lock_py_attached(py)
+            .unwrap_or_else(PoisonError::into_inner);
+        let reported: &mut BTreeMap<String, Reported> = &mut guard;
         py.detach(|| {
             snapshot
                 .into_iter()
-                .map(|(name, file)| (name, file.executed(&options, branch)))
+                .filter_map(|(name, file)| {
+                    let news = reported
+                        .entry(name.clone())
+                        .or_default()
+                        .news(&file.hits, |hits| file.executed(hits, &options, branch))?;
+                    Some((name, news))
+                })
                 .collect()
         })
     }
@@ -425,6 +576,33 @@ impl Collector {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Every measured file with a copy of its hits in all contexts.
+    fn snapshot(&self, py: Python<'_>) -> Snapshot {
+        self.lock(py)
+            .files
+            .iter()
+            .map(|(name, file)| {
+                let mut hits = file.hits.snapshot();
+                hits.union_with(file.earlier.all());
+                (name.clone(), FileSnapshot::with_hits(file, hits))
+            })
+            .collect()
+    }
+
+    /// Lines and arcs of each file's copied hits.
+    fn convert(&self, snapshot: Snapshot, options: &Options) -> Executed {
+        snapshot
+            .into_iter()
+            .map(|(name, file)| {
+                let (lines, arcs) = file.executed(&file.hits, options, self.branch);
+                (
+                    name,
+                    (lines.into_iter().collect(), arcs.map(Vec::from_iter)),
+                )
+            })
+            .collect()
+    }
+
     /// Records the compiled tree of `filename`, replacing an earlier one (a
     /// reload: its hits are kept if the source is the same), and turns LINE
     /// events on for it when measuring.
@@ -455,25 +633,35 @@ impl Collector {
         let splits = without_function_entries(splits, &function_lines);
         let (monitor, replaced, unregistered) = {
             let mut state = self.lock(py);
-            let previous = state.files.remove(filename);
+            let mut previous = state.files.remove(filename);
             let code_count = tree.code_objects.len();
-            let (hits, number) = match &previous {
+            let (hits, earlier, analysis, number) = match &mut previous {
                 Some(previous)
                     if *previous.source == *source
                         && *previous.probes == *probes
                         && previous.code_objects.len() == code_count =>
                 {
-                    (Arc::clone(&previous.hits), previous.number)
+                    (
+                        Arc::clone(&previous.hits),
+                        std::mem::take(&mut previous.earlier),
+                        Arc::clone(&previous.analysis),
+                        previous.number,
+                    )
                 }
                 _ => {
-                    let hits = FileHits::new(
+                    let hits = FileHits::for_tree(
                         last_line(source),
                         probes.len(),
                         code_count,
                         self.record.count_lines,
                     );
                     state.next_file += 1;
-                    (Arc::new(hits), state.next_file)
+                    (
+                        Arc::new(hits),
+                        EarlierHits::default(),
+                        Arc::default(),
+                        state.next_file,
+                    )
                 }
             };
             let mut unregistered = match &previous {
@@ -493,11 +681,13 @@ impl Collector {
                 hits,
                 number,
                 splits: Arc::from(splits),
+                earlier,
                 code_objects: tree
                     .code_objects
                     .iter()
                     .map(|code| code.clone().unbind())
                     .collect(),
+                analysis,
             };
             state.files.insert(filename.to_string(), file);
             (state.monitor, previous, unregistered)
@@ -607,38 +797,49 @@ struct FileSnapshot {
     source: Arc<str>,
     raw_statements: Arc<[u32]>,
     probes: Arc<[EdgeId]>,
-    hits: Arc<FileHits>,
+    hits: HitBits,
+    analysis: Arc<OnceLock<Analysis>>,
 }
 
 impl FileSnapshot {
-    fn of(file: &MeasuredFile) -> Self {
+    fn with_hits(file: &MeasuredFile, hits: HitBits) -> Self {
         FileSnapshot {
             source: Arc::clone(&file.source),
             raw_statements: Arc::clone(&file.raw_statements),
             probes: Arc::clone(&file.probes),
-            hits: Arc::clone(&file.hits),
+            hits,
+            analysis: Arc::clone(&file.analysis),
         }
     }
 
-    /// Lines (and arcs) in coverage.py's data conventions. Exclusion patterns
-    /// do not change edges, so the analysis uses none. A file the analyser
-    /// cannot read (possible only in line mode, where nothing was rewritten)
-    /// reports its raw lines.
-    fn executed(&self, options: &Options, branch: bool) -> (Vec<i32>, Option<Vec<LineArc>>) {
-        let patterns = Patterns {
-            exclude: Vec::new(),
-            partial: Vec::new(),
-        };
-        let analysis = catch_panic("analyze", || {
-            rcov_instrument::analyze(&self.source, &self.raw_statements, options, &patterns)
+    /// The file's analysis. Exclusion patterns do not change edges, so it
+    /// uses none. A file the analyser cannot read (possible only in line
+    /// mode, where nothing was rewritten) gets an empty one: its raw lines
+    /// are reported.
+    fn analysis(&self, options: &Options) -> &Analysis {
+        self.analysis.get_or_init(|| {
+            let patterns = Patterns {
+                exclude: Vec::new(),
+                partial: Vec::new(),
+            };
+            catch_panic("analyze", || {
+                rcov_instrument::analyze(&self.source, &self.raw_statements, options, &patterns)
+            })
+            .unwrap_or_else(|_| Analysis::default())
         })
-        .unwrap_or_else(|_| Analysis::default());
-        let lines = executed_lines(&analysis, self.hits.lines());
-        let arcs = branch.then(|| {
-            executed_arcs(&analysis, &lines, &self.probes, |k| self.hits.probe_hit(k))
-                .into_iter()
-                .collect()
-        });
-        (lines.into_iter().collect(), arcs)
+    }
+
+    /// The lines (and arcs) of `hits` in coverage.py's data conventions.
+    fn executed(
+        &self,
+        hits: &HitBits,
+        options: &Options,
+        branch: bool,
+    ) -> (BTreeSet<i32>, Option<BTreeSet<LineArc>>) {
+        let analysis = self.analysis(options);
+        let lines = executed_lines(analysis, hits.lines());
+        let arcs =
+            branch.then(|| executed_arcs(analysis, &lines, &self.probes, |k| hits.probe_hit(k)));
+        (lines, arcs)
     }
 }

@@ -5,9 +5,9 @@
 //! lines (line mode) or arcs (branch mode), never both; a file can be
 //! "measured" with no data at all (a source file that was never imported);
 //! combining two data sets is a union per file, after the other set's paths
-//! have been mapped (coverage.py's `[paths]` aliases). Contexts are not
-//! modelled: rcov records everything in the default context `''`, and reads
-//! the data of every context of a coverage.py file as one set.
+//! have been mapped (coverage.py's `[paths]` aliases). Data is kept per
+//! context (coverage.py's "who ran this": a test name, or `''` when no
+//! context was set); the report side asks for the union of all contexts.
 //!
 //! Pure Rust, no SQLite, no PyO3: [`crate::datafile`] stores it, and
 //! `data_object` shows it to Python.
@@ -52,19 +52,24 @@ pub enum DataError {
     Mixed(String),
 }
 
-/// One file's data: executed lines (line mode) or arcs (branch mode).
+/// What ran of one file in one context: executed lines (line mode) or arcs
+/// (branch mode).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FileData {
     pub lines: BTreeSet<u32>,
     pub arcs: BTreeSet<Arc>,
 }
 
+/// One file's data by context name.
+pub type ByContext = BTreeMap<String, FileData>;
+
 /// A whole data set.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CoverageData {
     /// `Some(true)`: arcs; `Some(false)`: lines; `None`: not decided yet.
     pub has_arcs: Option<bool>,
-    pub files: BTreeMap<String, FileData>,
+    /// Every measured file; one with no data has no context.
+    pub files: BTreeMap<String, ByContext>,
     /// Functions run, line counts, call pairs: rcov's own tables.
     pub trace: TraceData,
 }
@@ -99,50 +104,103 @@ impl CoverageData {
         self.files.entry(path.to_string()).or_default();
     }
 
+    fn context_data(&mut self, path: &str, context: &str) -> &mut FileData {
+        self.files
+            .entry(path.to_string())
+            .or_default()
+            .entry(context.to_string())
+            .or_default()
+    }
+
+    /// Adds lines that ran in `context` (`""`: none set).
     pub fn add_lines(
         &mut self,
         path: &str,
+        context: &str,
         lines: impl IntoIterator<Item = u32>,
     ) -> Result<(), DataError> {
         self.choose(false)?;
-        self.files
-            .entry(path.to_string())
-            .or_default()
-            .lines
-            .extend(lines);
+        let mut lines = lines.into_iter().peekable();
+        if lines.peek().is_none() {
+            self.touch(path);
+        } else {
+            self.context_data(path, context).lines.extend(lines);
+        }
         Ok(())
     }
 
+    /// Adds arcs that ran in `context` (`""`: none set).
     pub fn add_arcs(
         &mut self,
         path: &str,
+        context: &str,
         arcs: impl IntoIterator<Item = Arc>,
     ) -> Result<(), DataError> {
         self.choose(true)?;
-        self.files
-            .entry(path.to_string())
-            .or_default()
-            .arcs
-            .extend(arcs);
+        let mut arcs = arcs.into_iter().peekable();
+        if arcs.peek().is_none() {
+            self.touch(path);
+        } else {
+            self.context_data(path, context).arcs.extend(arcs);
+        }
         Ok(())
     }
 
-    /// The executed lines of `path` (None if it was not measured). In branch
-    /// mode they are the positive line numbers of its arcs, as coverage.py
-    /// computes them.
+    /// The lines of one context's data: in branch mode the positive line
+    /// numbers of its arcs, as coverage.py computes them.
+    fn data_lines(&self, data: &FileData) -> BTreeSet<u32> {
+        if self.has_arcs == Some(true) {
+            data.arcs
+                .iter()
+                .flat_map(|&(a, b)| [a, b])
+                .filter_map(|n| u32::try_from(n).ok().filter(|&n| n > 0))
+                .collect()
+        } else {
+            data.lines.clone()
+        }
+    }
+
+    /// The executed lines of `path` in any context (None if it was not
+    /// measured).
     pub fn lines(&self, path: &str) -> Option<BTreeSet<u32>> {
         let file = self.files.get(path)?;
-        if self.has_arcs == Some(true) {
-            Some(
-                file.arcs
-                    .iter()
-                    .flat_map(|&(a, b)| [a, b])
-                    .filter_map(|n| u32::try_from(n).ok().filter(|&n| n > 0))
-                    .collect(),
-            )
-        } else {
-            Some(file.lines.clone())
+        Some(
+            file.values()
+                .flat_map(|data| self.data_lines(data))
+                .collect(),
+        )
+    }
+
+    /// The executed arcs of `path` in any context (None if it was not
+    /// measured; empty in line mode).
+    pub fn arcs(&self, path: &str) -> Option<BTreeSet<Arc>> {
+        let file = self.files.get(path)?;
+        Some(
+            file.values()
+                .flat_map(|data| data.arcs.iter().copied())
+                .collect(),
+        )
+    }
+
+    /// Every context some data was recorded in.
+    pub fn contexts(&self) -> BTreeSet<&str> {
+        self.files
+            .values()
+            .flat_map(|file| file.keys().map(String::as_str))
+            .collect()
+    }
+
+    /// For each executed line of `path`, the contexts it ran in (None if the
+    /// file was not measured), as coverage.py's `contexts_by_lineno`.
+    pub fn contexts_by_line(&self, path: &str) -> Option<BTreeMap<u32, BTreeSet<&str>>> {
+        let file = self.files.get(path)?;
+        let mut by_line: BTreeMap<u32, BTreeSet<&str>> = BTreeMap::new();
+        for (context, data) in file {
+            for line in self.data_lines(data) {
+                by_line.entry(line).or_default().insert(context.as_str());
+            }
         }
+        Some(by_line)
     }
 
     /// Adds `other` to this data set, naming each of its files by `map_path`.
@@ -171,10 +229,13 @@ impl CoverageData {
             (None, theirs) => self.has_arcs = theirs,
             _ => {}
         }
-        for (path, data) in &other.files {
+        for (path, contexts) in &other.files {
             let entry = self.files.entry(map_path(path)).or_default();
-            entry.lines.extend(data.lines.iter().copied());
-            entry.arcs.extend(data.arcs.iter().copied());
+            for (context, data) in contexts {
+                let ours = entry.entry(context.clone()).or_default();
+                ours.lines.extend(data.lines.iter().copied());
+                ours.arcs.extend(data.arcs.iter().copied());
+            }
         }
         self.trace.update(&other.trace, map_path);
         Ok(())
@@ -188,20 +249,20 @@ mod tests {
     #[test]
     fn a_data_set_holds_lines_or_arcs_never_both() {
         let mut data = CoverageData::new(None);
-        data.add_lines("/a.py", [1, 2]).unwrap();
+        data.add_lines("/a.py", "", [1, 2]).unwrap();
         assert_eq!(data.has_arcs, Some(false));
-        let err = data.add_arcs("/a.py", [(1, 2)]).unwrap_err();
+        let err = data.add_arcs("/a.py", "", [(1, 2)]).unwrap_err();
         assert!(err.to_string().contains("existing line data"), "{err}");
 
         let mut data = CoverageData::new(Some(true));
-        let err = data.add_lines("/a.py", [1]).unwrap_err();
+        let err = data.add_lines("/a.py", "", [1]).unwrap_err();
         assert!(err.to_string().contains("existing branch data"), "{err}");
     }
 
     #[test]
     fn lines_of_branch_data_come_from_the_arcs() {
         let mut data = CoverageData::new(Some(true));
-        data.add_arcs("/a.py", [(-1, 1), (1, 1), (1, 3), (3, -1)])
+        data.add_arcs("/a.py", "", [(-1, 1), (1, 1), (1, 3), (3, -1)])
             .unwrap();
         assert_eq!(data.lines("/a.py"), Some([1, 3].into()));
         assert_eq!(data.lines("/b.py"), None);
@@ -218,17 +279,45 @@ mod tests {
     fn update_unions_per_mapped_file() {
         let mut ours = CoverageData::new(None);
         let mut theirs = CoverageData::new(Some(false));
-        theirs.add_lines("/ci/src/a.py", [1, 2]).unwrap();
+        theirs.add_lines("/ci/src/a.py", "", [1, 2]).unwrap();
         theirs.touch("/ci/src/b.py");
         ours.update(&theirs, |p| p.replace("/ci/", "/home/"), ("o", "t"))
             .unwrap();
         let mut more = CoverageData::new(Some(false));
-        more.add_lines("/home/src/a.py", [2, 5]).unwrap();
+        more.add_lines("/home/src/a.py", "", [2, 5]).unwrap();
         ours.update(&more, str::to_string, ("o", "m")).unwrap();
         assert_eq!(ours.has_arcs, Some(false));
         assert_eq!(ours.lines("/home/src/a.py"), Some([1, 2, 5].into()));
         assert_eq!(ours.lines("/home/src/b.py"), Some(BTreeSet::new()));
         assert_eq!(ours.files.len(), 2);
+    }
+
+    #[test]
+    fn data_is_kept_per_context_and_read_as_one() {
+        let mut data = CoverageData::new(Some(true));
+        data.add_arcs("/a.py", "test_one", [(1, 1), (1, 2)])
+            .unwrap();
+        data.add_arcs("/a.py", "test_two", [(1, 1), (3, -1)])
+            .unwrap();
+        data.add_arcs("/a.py", "", []).unwrap();
+        assert_eq!(data.lines("/a.py"), Some([1, 2, 3].into()));
+        assert_eq!(data.arcs("/a.py").unwrap().len(), 3);
+        assert_eq!(data.contexts(), ["test_one", "test_two"].into());
+        let by_line = data.contexts_by_line("/a.py").unwrap();
+        assert_eq!(by_line[&1], ["test_one", "test_two"].into());
+        assert_eq!(by_line[&2], ["test_one"].into());
+        assert_eq!(by_line[&3], ["test_two"].into());
+
+        let mut combined = CoverageData::new(None);
+        combined.update(&data, str::to_string, ("c", "d")).unwrap();
+        let mut more = CoverageData::new(Some(true));
+        more.add_arcs("/a.py", "test_one", [(5, 5)]).unwrap();
+        combined.update(&more, str::to_string, ("c", "m")).unwrap();
+        assert_eq!(
+            combined.contexts_by_line("/a.py").unwrap()[&5],
+            ["test_one"].into()
+        );
+        assert_eq!(combined.contexts(), ["test_one", "test_two"].into());
     }
 
     #[test]

@@ -4,14 +4,14 @@
 //! Only glue: conversions, and the GIL released around file work so that
 //! other threads run while a large data file is read or written.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use pyo3::prelude::*;
 
 use crate::coverage_data::{Arc as LineArc, CoverageData};
 use crate::datafile;
-use crate::error::RcovError;
+use crate::error::{catch_panic, RcovError};
 use crate::trace_data::{FileFunction, Function};
 
 /// A coverage data set: lines or arcs per measured file.
@@ -29,7 +29,7 @@ impl CoverageDataObject {
     /// Reads a data file (coverage.py's schema 7). Raises DataError naming it.
     #[staticmethod]
     fn read(py: Python<'_>, path: &str) -> Result<Self, RcovError> {
-        let data = py.detach(|| datafile::read(Path::new(path)))?;
+        let data = py.detach(|| catch_panic("read", || datafile::read(Path::new(path))))?;
         Ok(CoverageDataObject(data))
     }
 
@@ -42,7 +42,7 @@ impl CoverageDataObject {
         meta: Vec<(String, String)>,
     ) -> Result<(), RcovError> {
         let data = &self.0;
-        py.detach(|| datafile::write(Path::new(path), data, &meta))?;
+        py.detach(|| catch_panic("write", || datafile::write(Path::new(path), data, &meta)))?;
         Ok(())
     }
 
@@ -60,21 +60,33 @@ impl CoverageDataObject {
     }
 
     fn arcs(&self, path: &str) -> Option<Vec<LineArc>> {
-        if self.0.has_arcs != Some(true) {
-            return self.0.files.get(path).map(|_| Vec::new());
-        }
+        self.0.arcs(path).map(|arcs| arcs.into_iter().collect())
+    }
+
+    /// The contexts data was recorded in (`''`: no context set).
+    fn measured_contexts(&self) -> BTreeSet<String> {
+        self.0.contexts().into_iter().map(str::to_string).collect()
+    }
+
+    /// For each executed line of `path`, the contexts it ran in, sorted
+    /// (empty if the file was not measured).
+    fn contexts_by_lineno(&self, path: &str) -> BTreeMap<u32, Vec<String>> {
         self.0
-            .files
-            .get(path)
-            .map(|file| file.arcs.iter().copied().collect())
+            .contexts_by_line(path)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(line, contexts)| (line, contexts.into_iter().map(str::to_string).collect()))
+            .collect()
     }
 
-    fn add_lines(&mut self, path: &str, lines: Vec<u32>) -> Result<(), RcovError> {
-        Ok(self.0.add_lines(path, lines)?)
+    #[pyo3(signature = (path, lines, *, context = ""))]
+    fn add_lines(&mut self, path: &str, lines: Vec<u32>, context: &str) -> Result<(), RcovError> {
+        catch_panic("add_lines", || self.0.add_lines(path, context, lines))
     }
 
-    fn add_arcs(&mut self, path: &str, arcs: Vec<LineArc>) -> Result<(), RcovError> {
-        Ok(self.0.add_arcs(path, arcs)?)
+    #[pyo3(signature = (path, arcs, *, context = ""))]
+    fn add_arcs(&mut self, path: &str, arcs: Vec<LineArc>, context: &str) -> Result<(), RcovError> {
+        catch_panic("add_arcs", || self.0.add_arcs(path, context, arcs))
     }
 
     fn touch(&mut self, path: &str) {
@@ -93,7 +105,9 @@ impl CoverageDataObject {
     ) -> Result<(), RcovError> {
         let map = path_map.unwrap_or_default();
         let rename = |path: &str| map.get(path).cloned().unwrap_or_else(|| path.to_string());
-        Ok(self.0.update(&other.0, rename, (&names.0, &names.1))?)
+        catch_panic("update", || {
+            self.0.update(&other.0, rename, (&names.0, &names.1))
+        })
     }
 
     /// Records functions of `path` that ran, as `(co_qualname, co_firstlineno)`.

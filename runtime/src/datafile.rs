@@ -3,8 +3,10 @@
 //! rcov's data files are coverage.py's, so `coverage report|html|xml|json|
 //! lcov|combine` and the tools built on them read rcov's results unchanged:
 //! tables `coverage_schema`, `meta`, `file` (one row per measured file, data or
-//! not), `context` (one row, `''`), `line_bits` (numbits per file, line mode)
-//! or `arc` (`(from, to)` per file, branch mode), and an empty `tracer`.
+//! not), `context` (one row per context data was recorded in; `''` alone when
+//! none was set), `line_bits` (numbits per file and context, line mode) or
+//! `arc` (`(from, to)` per file and context, branch mode), and an empty
+//! `tracer`. So `coverage html --show-contexts` shows who ran each line.
 //!
 //! A save must never leave a corrupt file nor lose the existing one, whatever
 //! kills the process and when: the data is written to a temporary file in the
@@ -22,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use crate::coverage_data::{CoverageData, DataError};
+use crate::coverage_data::{CoverageData, DataError, FileData};
 use crate::numbits::{numbits_to_nums, nums_to_numbits};
 use crate::trace_data;
 
@@ -195,30 +197,45 @@ fn write_file(
                     .map_err(&err)?;
             }
         }
-        tx.execute("INSERT INTO context (id, context) VALUES (1, '')", [])
-            .map_err(&err)?;
+        let mut contexts = data.contexts();
+        if contexts.is_empty() {
+            contexts.insert("");
+        }
+        let context_ids: std::collections::BTreeMap<&str, i64> =
+            contexts.into_iter().zip(1..).collect();
         {
+            let mut insert_context = tx
+                .prepare("INSERT INTO context (id, context) VALUES (?1, ?2)")
+                .map_err(&err)?;
+            for (context, id) in &context_ids {
+                insert_context.execute(params![id, context]).map_err(&err)?;
+            }
             let mut insert_file = tx
                 .prepare("INSERT INTO file (id, path) VALUES (?1, ?2)")
                 .map_err(&err)?;
             let mut insert_bits = tx
-                .prepare("INSERT INTO line_bits (file_id, context_id, numbits) VALUES (?1, 1, ?2)")
+                .prepare("INSERT INTO line_bits (file_id, context_id, numbits) VALUES (?1, ?2, ?3)")
                 .map_err(&err)?;
             let mut insert_arc = tx
                 .prepare(
-                    "INSERT INTO arc (file_id, context_id, fromno, tono) VALUES (?1, 1, ?2, ?3)",
+                    "INSERT INTO arc (file_id, context_id, fromno, tono) VALUES (?1, ?2, ?3, ?4)",
                 )
                 .map_err(&err)?;
-            for (id, (file, file_data)) in (1i64..).zip(&data.files) {
+            for (id, (file, by_context)) in (1i64..).zip(&data.files) {
                 insert_file.execute(params![id, file]).map_err(&err)?;
-                if data.has_arcs == Some(true) {
-                    for &(from, to) in &file_data.arcs {
-                        insert_arc.execute(params![id, from, to]).map_err(&err)?;
+                for (context, file_data) in by_context {
+                    let context_id = context_ids[context.as_str()];
+                    if data.has_arcs == Some(true) {
+                        for &(from, to) in &file_data.arcs {
+                            insert_arc
+                                .execute(params![id, context_id, from, to])
+                                .map_err(&err)?;
+                        }
+                    } else if !file_data.lines.is_empty() {
+                        insert_bits
+                            .execute(params![id, context_id, nums_to_numbits(&file_data.lines)])
+                            .map_err(&err)?;
                     }
-                } else if !file_data.lines.is_empty() {
-                    insert_bits
-                        .execute(params![id, nums_to_numbits(&file_data.lines)])
-                        .map_err(&err)?;
                 }
             }
         }
@@ -232,7 +249,7 @@ fn write_file(
         .map_err(io_error("write", target))
 }
 
-/// Reads the data file at `path` (the data of all its contexts, as one).
+/// Reads the data file at `path`, with its contexts.
 pub fn read(path: &Path) -> Result<CoverageData, DataError> {
     let err = sqlite_error(path);
     // Open read-only: never roll back a journal or touch files beside it.
@@ -292,47 +309,90 @@ pub fn read(path: &Path) -> Result<CoverageData, DataError> {
             paths.insert(id, file);
         }
     }
-    if data.has_arcs == Some(true) {
+    let mut contexts = std::collections::BTreeMap::new();
+    {
         let mut stmt = con
-            .prepare("SELECT file_id, fromno, tono FROM arc")
+            .prepare("SELECT id, context FROM context")
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+            })
+            .map_err(&err)?;
+        for row in rows {
+            let (id, context) = row.map_err(&err)?;
+            contexts.insert(id, context);
+        }
+    }
+    let ids = RowIds {
+        paths: &paths,
+        contexts: &contexts,
+    };
+    if has_arcs == Some(true) {
+        let mut stmt = con
+            .prepare("SELECT file_id, context_id, fromno, tono FROM arc")
             .map_err(&err)?;
         let rows = stmt
             .query_map([], |row| {
                 Ok((
                     row.get::<_, i64>(0)?,
-                    row.get::<_, i32>(1)?,
+                    row.get::<_, i64>(1)?,
                     row.get::<_, i32>(2)?,
+                    row.get::<_, i32>(3)?,
                 ))
             })
             .map_err(&err)?;
         for row in rows {
-            let (id, from, to) = row.map_err(&err)?;
-            if let Some(file) = paths.get(&id) {
-                if let Some(file_data) = data.files.get_mut(file) {
-                    file_data.arcs.insert((from, to));
-                }
+            let (file_id, context_id, from, to) = row.map_err(&err)?;
+            if let Some(file_data) = ids.slot(&mut data, file_id, context_id) {
+                file_data.arcs.insert((from, to));
             }
         }
     } else {
         let mut stmt = con
-            .prepare("SELECT file_id, numbits FROM line_bits")
+            .prepare("SELECT file_id, context_id, numbits FROM line_bits")
             .map_err(&err)?;
         let rows = stmt
             .query_map([], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, Vec<u8>>(2)?,
+                ))
             })
             .map_err(&err)?;
         for row in rows {
-            let (id, numbits) = row.map_err(&err)?;
-            if let Some(file) = paths.get(&id) {
-                if let Some(file_data) = data.files.get_mut(file) {
-                    file_data.lines.extend(numbits_to_nums(&numbits));
-                }
+            let (file_id, context_id, numbits) = row.map_err(&err)?;
+            if let Some(file_data) = ids.slot(&mut data, file_id, context_id) {
+                file_data.lines.extend(numbits_to_nums(&numbits));
             }
         }
     }
     data.trace = trace_data::read_tables(&con, &paths).map_err(&err)?;
     Ok(data)
+}
+
+/// A data file's `file` and `context` ids, to place its data rows.
+struct RowIds<'a> {
+    paths: &'a std::collections::BTreeMap<i64, String>,
+    contexts: &'a std::collections::BTreeMap<i64, String>,
+}
+
+impl RowIds<'_> {
+    /// Where the data of a row goes; None (dropped, as coverage.py's joins
+    /// drop it) when its file or context is unknown.
+    fn slot<'d>(
+        &self,
+        data: &'d mut CoverageData,
+        file_id: i64,
+        context_id: i64,
+    ) -> Option<&'d mut FileData> {
+        let file = self.paths.get(&file_id)?;
+        let context = self.contexts.get(&context_id)?;
+        data.files
+            .get_mut(file)
+            .map(|by_context| by_context.entry(context.clone()).or_default())
+    }
 }
 
 #[cfg(test)]
@@ -351,7 +411,7 @@ mod tests {
         let dir = scratch("lines");
         let target = dir.join(".coverage");
         let mut data = CoverageData::new(Some(false));
-        data.add_lines("/src/a.py", [1, 2, 3, 17]).unwrap();
+        data.add_lines("/src/a.py", "", [1, 2, 3, 17]).unwrap();
         data.touch("/src/never.py");
         write(&target, &data, &[("version".into(), "0.1.0".into())]).unwrap();
         assert_eq!(read(&target).unwrap(), data);
@@ -377,7 +437,7 @@ mod tests {
         let dir = scratch("arcs");
         let target = dir.join("data");
         let mut data = CoverageData::new(Some(true));
-        data.add_arcs("/src/a.py", [(-1, 1), (1, 1), (1, 2), (2, -1)])
+        data.add_arcs("/src/a.py", "", [(-1, 1), (1, 1), (1, 2), (2, -1)])
             .unwrap();
         data.touch("/src/b.py");
         write(&target, &data, &[]).unwrap();
@@ -387,14 +447,59 @@ mod tests {
     }
 
     #[test]
+    fn contexts_round_trip_as_coverage_py_stores_them() {
+        let dir = scratch("contexts");
+        let target = dir.join(".coverage");
+        for has_arcs in [false, true] {
+            let mut data = CoverageData::new(Some(has_arcs));
+            for (context, line) in [("", 1), ("test_a", 2), ("test_b", 3), ("test_a", 4)] {
+                if has_arcs {
+                    data.add_arcs("/src/a.py", context, [(line, line)]).unwrap();
+                } else {
+                    data.add_lines("/src/a.py", context, [line as u32]).unwrap();
+                }
+            }
+            if has_arcs {
+                data.add_arcs("/src/b.py", "test_b", [(7, -1)]).unwrap();
+            } else {
+                data.add_lines("/src/b.py", "test_b", [7]).unwrap();
+            }
+            write(&target, &data, &[]).unwrap();
+            assert_eq!(read(&target).unwrap(), data);
+            let con = Connection::open(&target).unwrap();
+            let contexts: Vec<String> = con
+                .prepare("SELECT context FROM context ORDER BY context")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(contexts, ["", "test_a", "test_b"]);
+            let table = if has_arcs { "arc" } else { "line_bits" };
+            let rows: i64 = con
+                .query_row(
+                    &format!(
+                        "SELECT count(*) FROM {table} JOIN context ON context.id = context_id \
+                         JOIN file ON file.id = file_id \
+                         WHERE context = 'test_b' AND path = '/src/b.py'"
+                    ),
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(rows, 1);
+        }
+    }
+
+    #[test]
     fn a_save_replaces_the_previous_file() {
         let dir = scratch("replace");
         let target = dir.join(".coverage");
         let mut first = CoverageData::new(Some(false));
-        first.add_lines("/a.py", [1]).unwrap();
+        first.add_lines("/a.py", "", [1]).unwrap();
         write(&target, &first, &[]).unwrap();
         let mut second = CoverageData::new(Some(false));
-        second.add_lines("/b.py", [2]).unwrap();
+        second.add_lines("/b.py", "", [2]).unwrap();
         write(&target, &second, &[]).unwrap();
         assert_eq!(read(&target).unwrap(), second);
     }
@@ -404,7 +509,7 @@ mod tests {
         let dir = scratch("failed");
         let target = dir.join(".coverage");
         let mut first = CoverageData::new(Some(false));
-        first.add_lines("/a.py", [1]).unwrap();
+        first.add_lines("/a.py", "", [1]).unwrap();
         write(&target, &first, &[]).unwrap();
         // A directory where the file should go: the rename fails.
         let blocked = dir.join("blocked");

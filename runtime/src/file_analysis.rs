@@ -30,24 +30,9 @@ impl FileAnalysisObject {
         exclude: Vec<String>,
         partial: Vec<String>,
     ) -> Result<Self, RcovError> {
-        // A report is no place for the file's SyntaxWarnings: they are dropped.
-        let (module, _warnings) = compile_catching_warnings(py, source, filename)?;
-        let module = module.map_err(|err| RcovError::NotPython {
-            filename: filename.to_string(),
-            message: err.to_string(),
-        })?;
-        let raw_statements: Vec<u32> = walk_tree(&module, None)?
-            .raw_statements
-            .into_iter()
-            .collect();
-        let options = target_options(py);
-        let patterns = Patterns { exclude, partial };
-        let analysis = py.detach(|| {
-            catch_panic("analyze", || {
-                rcov_instrument::analyze(source, &raw_statements, &options, &patterns)
-            })
-        })?;
-        Ok(FileAnalysisObject { analysis })
+        catch_panic("analyze", || {
+            Self::analyze(py, source, filename, exclude, partial)
+        })
     }
 
     #[getter]
@@ -79,12 +64,40 @@ impl FileAnalysisObject {
         &self,
         executed_lines: Vec<i32>,
         executed_arcs: Option<Vec<LineArc>>,
-    ) -> FileResultObject {
-        FileResultObject(FileResult::new(
-            &self.analysis,
-            &executed_lines,
-            executed_arcs.as_deref(),
-        ))
+    ) -> Result<FileResultObject, RcovError> {
+        catch_panic("result", || {
+            let result = FileResult::new(&self.analysis, &executed_lines, executed_arcs.as_deref());
+            Ok::<_, RcovError>(FileResultObject(result))
+        })
+    }
+}
+
+impl FileAnalysisObject {
+    fn analyze(
+        py: Python<'_>,
+        source: &str,
+        filename: &str,
+        exclude: Vec<String>,
+        partial: Vec<String>,
+    ) -> Result<Self, RcovError> {
+        // A report is no place for the file's SyntaxWarnings: they are dropped.
+        let (module, _warnings) = compile_catching_warnings(py, source, filename)?;
+        let module = module.map_err(|err| RcovError::NotPython {
+            filename: filename.to_string(),
+            message: err.to_string(),
+        })?;
+        let raw_statements: Vec<u32> = walk_tree(&module, None)?
+            .raw_statements
+            .into_iter()
+            .collect();
+        let options = target_options(py);
+        let patterns = Patterns { exclude, partial };
+        let analysis = py.detach(|| {
+            catch_panic("analyze", || {
+                rcov_instrument::analyze(source, &raw_statements, &options, &patterns)
+            })
+        })?;
+        Ok(FileAnalysisObject { analysis })
     }
 }
 

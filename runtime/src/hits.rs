@@ -9,6 +9,12 @@
 //! never reallocates under a running callback. With `--count` each line also
 //! has a counter, added to with a relaxed `fetch_add` for the same reason.
 //!
+//! Readers copy bits out as plain [`Bits`] ([`HitBits`] per file): a
+//! snapshot, or a take that clears the store word by word with an atomic
+//! swap, so that a bit set while the store is being taken lands either in
+//! what was taken or in the store, never nowhere (per-context stores are
+//! taken this way when the context changes).
+//!
 //! No PyO3 here: the module is tested with plain `cargo test`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,16 +37,39 @@ impl AtomicBits {
         }
     }
 
-    /// Adds `index`; an index beyond the size is ignored.
-    pub fn set(&self, index: usize) {
+    /// Adds `index`; true if it was not there before. An index beyond the
+    /// size is ignored.
+    pub fn set(&self, index: usize) -> bool {
         if index >= self.len {
-            return;
+            return false;
         }
-        if let Some(word) = self.words.get(index / 64) {
-            let mask = 1u64 << (index % 64);
-            if word.load(Ordering::Relaxed) & mask == 0 {
-                word.fetch_or(mask, Ordering::Relaxed);
-            }
+        let Some(word) = self.words.get(index / 64) else {
+            return false;
+        };
+        let mask = 1u64 << (index % 64);
+        word.load(Ordering::Relaxed) & mask == 0
+            && word.fetch_or(mask, Ordering::Relaxed) & mask == 0
+    }
+
+    /// The integers added so far.
+    pub fn snapshot(&self) -> Bits {
+        Bits {
+            words: self
+                .words
+                .iter()
+                .map(|word| word.load(Ordering::Relaxed))
+                .collect(),
+        }
+    }
+
+    /// The integers added so far, removed from the set.
+    pub fn take(&self) -> Bits {
+        Bits {
+            words: self
+                .words
+                .iter()
+                .map(|word| word.swap(0, Ordering::Relaxed))
+                .collect(),
         }
     }
 
@@ -60,17 +89,104 @@ impl AtomicBits {
 
     /// The integers added so far, ascending.
     pub fn ones(&self) -> impl Iterator<Item = usize> + '_ {
-        self.words.iter().enumerate().flat_map(|(i, word)| {
-            let mut bits = word.load(Ordering::Relaxed);
-            std::iter::from_fn(move || {
-                if bits == 0 {
-                    return None;
-                }
-                let bit = bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                Some(i * 64 + bit)
-            })
-        })
+        self.words
+            .iter()
+            .enumerate()
+            .flat_map(|(i, word)| word_ones(i, word.load(Ordering::Relaxed)))
+    }
+}
+
+/// The integers of word `i` of a bit set.
+fn word_ones(i: usize, mut bits: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        if bits == 0 {
+            return None;
+        }
+        let bit = bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        Some(i * 64 + bit)
+    })
+}
+
+/// A plain set of small integers: bits copied out of an [`AtomicBits`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Bits {
+    words: Vec<u64>,
+}
+
+impl Bits {
+    pub fn contains(&self, index: usize) -> bool {
+        self.words
+            .get(index / 64)
+            .is_some_and(|word| word & (1u64 << (index % 64)) != 0)
+    }
+
+    pub fn ones(&self) -> impl Iterator<Item = usize> + '_ {
+        self.words
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &word)| word_ones(i, word))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.iter().all(|&word| word == 0)
+    }
+
+    /// Adds every integer of `other`.
+    pub fn union_with(&mut self, other: &Bits) {
+        if self.words.len() < other.words.len() {
+            self.words.resize(other.words.len(), 0);
+        }
+        for (mine, theirs) in self.words.iter_mut().zip(&other.words) {
+            *mine |= theirs;
+        }
+    }
+
+    /// The integers of this set that are not in `other`.
+    pub fn difference(&self, other: &Bits) -> Bits {
+        Bits {
+            words: self
+                .words
+                .iter()
+                .enumerate()
+                .map(|(i, &word)| word & !other.words.get(i).copied().unwrap_or(0))
+                .collect(),
+        }
+    }
+}
+
+/// One file's hits copied out of its [`FileHits`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HitBits {
+    lines: Bits,
+    probes: Bits,
+}
+
+impl HitBits {
+    /// Original lines that ran, ascending.
+    pub fn lines(&self) -> impl Iterator<Item = u32> + '_ {
+        self.lines.ones().map(|line| line as u32)
+    }
+
+    pub fn probe_hit(&self, probe: usize) -> bool {
+        self.probes.contains(probe)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty() && self.probes.is_empty()
+    }
+
+    pub fn union_with(&mut self, other: &HitBits) {
+        self.lines.union_with(&other.lines);
+        self.probes.union_with(&other.probes);
+    }
+
+    /// The hits of this set that are not in `other`.
+    pub fn difference(&self, other: &HitBits) -> HitBits {
+        HitBits {
+            lines: self.lines.difference(&other.lines),
+            probes: self.probes.difference(&other.probes),
+        }
     }
 }
 
@@ -126,9 +242,14 @@ pub fn split_probes(lines: &[LineOrigin]) -> Vec<SplitProbe> {
 }
 
 impl FileHits {
+    /// Room for lines `1..=last_line` and probes `0..probe_count`.
+    pub fn new(last_line: u32, probe_count: usize) -> Self {
+        Self::for_tree(last_line, probe_count, 0, false)
+    }
+
     /// Room for lines `1..=last_line`, probes `0..probe_count` and code
     /// objects `0..code_count`; line counters too when `counting`.
-    pub fn new(last_line: u32, probe_count: usize, code_count: usize, counting: bool) -> Self {
+    pub fn for_tree(last_line: u32, probe_count: usize, code_count: usize, counting: bool) -> Self {
         FileHits {
             lines: AtomicBits::new(last_line as usize + 1),
             probes: AtomicBits::new(probe_count),
@@ -192,10 +313,11 @@ impl FileHits {
             .collect()
     }
 
-    /// Records a line number as the LINE event reports it.
-    pub fn record(&self, line: i64) {
+    /// Records a line number as the LINE event reports it; true if it was
+    /// not recorded before.
+    pub fn record(&self, line: i64) -> bool {
         let Ok(line) = u64::try_from(line) else {
-            return;
+            return false;
         };
         match line.checked_sub(u64::from(PROBE_BASE)) {
             Some(probe) => self.probes.set(probe as usize),
@@ -222,6 +344,22 @@ impl FileHits {
     pub fn probe_hit(&self, probe: usize) -> bool {
         self.probes.contains(probe)
     }
+
+    /// What was recorded so far.
+    pub fn snapshot(&self) -> HitBits {
+        HitBits {
+            lines: self.lines.snapshot(),
+            probes: self.probes.snapshot(),
+        }
+    }
+
+    /// What was recorded so far, cleared from the store.
+    pub fn take(&self) -> HitBits {
+        HitBits {
+            lines: self.lines.take(),
+            probes: self.probes.take(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -231,7 +369,7 @@ mod tests {
 
     #[test]
     fn records_lines_and_probes() {
-        let hits = FileHits::new(130, 3, 0, false);
+        let hits = FileHits::new(130, 3);
         for line in [1, 64, 130, 131, 0, -5] {
             hits.record(line);
         }
@@ -246,7 +384,7 @@ mod tests {
 
     #[test]
     fn clear_forgets_lines_and_probes() {
-        let hits = FileHits::new(10, 2, 2, true);
+        let hits = FileHits::for_tree(10, 2, 2, true);
         hits.record(3);
         hits.record(i64::from(PROBE_BASE) + 1);
         hits.record_start(1);
@@ -262,7 +400,7 @@ mod tests {
 
     #[test]
     fn counts_lines_less_the_runs_of_probes_that_split_them() {
-        let hits = FileHits::new(5, 2, 0, true);
+        let hits = FileHits::for_tree(5, 2, 0, true);
         for line in [2, 2, 5, 2, 6, -1] {
             hits.count(line);
         }
@@ -271,7 +409,7 @@ mod tests {
         assert_eq!(hits.line_counts(&[]), vec![(2, 3), (5, 1)]);
         assert_eq!(hits.line_counts(&[(0, 2)]), vec![(2, 2), (5, 1)]);
         // Not counting: nothing is stored.
-        let plain = FileHits::new(5, 1, 0, false);
+        let plain = FileHits::new(5, 1);
         assert!(!plain.count(2));
         assert!(plain.line_counts(&[]).is_empty());
     }
@@ -298,7 +436,7 @@ mod tests {
 
     #[test]
     fn records_started_code_objects() {
-        let hits = FileHits::new(1, 0, 3, false);
+        let hits = FileHits::for_tree(1, 0, 3, false);
         hits.record_start(2);
         hits.record_start(7);
         assert_eq!(
@@ -308,9 +446,55 @@ mod tests {
     }
 
     #[test]
+    fn record_says_whether_the_hit_is_new() {
+        let hits = FileHits::new(10, 2);
+        assert!(hits.record(3));
+        assert!(!hits.record(3));
+        assert!(hits.record(i64::from(PROBE_BASE) + 1));
+        assert!(!hits.record(i64::from(PROBE_BASE) + 1));
+        assert!(!hits.record(11));
+    }
+
+    #[test]
+    fn take_empties_the_store_and_snapshot_does_not() {
+        let hits = FileHits::new(200, 70);
+        for line in [1, 150] {
+            hits.record(line);
+        }
+        hits.record(i64::from(PROBE_BASE) + 69);
+        let seen = hits.snapshot();
+        assert_eq!(seen.lines().collect::<Vec<_>>(), vec![1, 150]);
+        let taken = hits.take();
+        assert_eq!(taken, seen);
+        assert!(taken.probe_hit(69) && !taken.probe_hit(68));
+        assert!(hits.snapshot().is_empty());
+        assert!(hits.record(150), "a taken hit is new again");
+    }
+
+    #[test]
+    fn hit_bits_union_and_difference() {
+        let hits = FileHits::new(100, 4);
+        hits.record(5);
+        let first = hits.take();
+        hits.record(70);
+        hits.record(i64::from(PROBE_BASE) + 2);
+        let second = hits.take();
+        assert_eq!(second.difference(&first), second);
+        let mut all = HitBits::default();
+        assert!(all.is_empty());
+        all.union_with(&first);
+        all.union_with(&second);
+        assert!(first.difference(&all).is_empty() && second.difference(&all).is_empty());
+        assert_eq!(all.difference(&second), first);
+        assert!(HitBits::default().difference(&all).is_empty());
+        assert_eq!(all.lines().collect::<Vec<_>>(), vec![5, 70]);
+        assert!(all.probe_hit(2));
+    }
+
+    #[test]
     fn empty_sets_hold_nothing() {
         let bits = AtomicBits::new(0);
-        bits.set(0);
+        assert!(!bits.set(0));
         assert!(!bits.contains(0));
         assert_eq!(bits.ones().count(), 0);
     }
@@ -319,7 +503,7 @@ mod tests {
     fn many_threads_setting_neighbouring_bits_lose_nothing() {
         const THREADS: usize = 8;
         const LINES: u32 = 10_000;
-        let hits = Arc::new(FileHits::new(LINES, 64 * 8, 0, false));
+        let hits = Arc::new(FileHits::new(LINES, 64 * 8));
         let workers: Vec<_> = (0..THREADS)
             .map(|t| {
                 let hits = Arc::clone(&hits);

@@ -8,6 +8,9 @@
 //! - [`results`]: hits to coverage.py's conventions, and its report numbers;
 //! - [`code_cache`]: instrumented code kept on disk between runs;
 //! - [`collector`] and [`file_analysis`]: the classes Python sees;
+//! - [`news`]: what `Collector.new_coverage` has returned, per file;
+//! - [`contexts`]: context names, and each file's hits of earlier contexts;
+//! - [`instrumented`]: one file's rewrite and probe table, for tools;
 //! - [`coverage_data`], [`numbits`], [`datafile`]: coverage.py's data files
 //!   (model, line encoding, SQLite storage), shown to Python by [`data_object`];
 //!   [`trace_data`]: rcov's own tables in them (functions run, line counts,
@@ -21,6 +24,7 @@
 pub mod code_cache;
 pub mod collector;
 pub mod compile;
+pub mod contexts;
 pub mod coverage_data;
 pub mod data_object;
 pub mod datafile;
@@ -28,8 +32,10 @@ pub mod error;
 pub mod file_analysis;
 pub mod firstlineno;
 pub mod hits;
+pub mod instrumented;
 pub mod linetable;
 pub mod monitor;
+pub mod news;
 pub mod numbits;
 pub mod results;
 pub mod trace_data;
@@ -106,11 +112,18 @@ fn _rcov(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PROBE_BASE", PROBE_BASE)?;
     m.add("InstrumentError", py.get_type::<InstrumentError>())?;
     m.add("DataError", py.get_type::<DataError>())?;
+    // What a Rust panic that escaped every `catch_panic` becomes (a
+    // BaseException): named so that Python callers can catch it too.
+    m.add(
+        "PanicException",
+        py.get_type::<pyo3::panic::PanicException>(),
+    )?;
     m.add_class::<collector::Collector>()?;
     m.add_class::<collector::Prepared>()?;
     m.add_class::<data_object::CoverageDataObject>()?;
     m.add_class::<file_analysis::FileAnalysisObject>()?;
     m.add_class::<file_analysis::FileResultObject>()?;
     m.add_function(wrap_pyfunction!(rewrite, m)?)?;
+    m.add_function(wrap_pyfunction!(instrumented::instrument_source, m)?)?;
     Ok(())
 }

@@ -27,11 +27,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 
 use crate::error::RcovError;
 use crate::hits::FileHits;
@@ -41,6 +43,9 @@ use crate::hits::FileHits;
 #[derive(Default)]
 pub struct CodeFiles {
     by_address: RwLock<HashMap<usize, MeasuredCode, BuildHasherDefault<AddressHasher>>>,
+    /// How many hits were new to their store: a reader that saw the same
+    /// count before knows, from one load, that nothing new ran since.
+    new_hits: AtomicU64,
     calls: RwLock<HashSet<(CodeId, CodeId)>>,
 }
 
@@ -135,8 +140,15 @@ impl CodeFiles {
             .read()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(measured) = map.get(&(code.as_ptr() as usize)) {
-            measured.hits.record(line);
+            if measured.hits.record(line) {
+                self.new_hits.fetch_add(1, Ordering::Release);
+            }
         }
+    }
+
+    /// The count of new hits so far (it only grows).
+    pub fn new_hits(&self) -> u64 {
+        self.new_hits.load(Ordering::Acquire)
     }
 
     /// Records the line and counts it; false if the event can be disabled
@@ -148,7 +160,9 @@ impl CodeFiles {
             .unwrap_or_else(PoisonError::into_inner);
         match map.get(&(code.as_ptr() as usize)) {
             Some(measured) => {
-                measured.hits.record(line);
+                if measured.hits.record(line) {
+                    self.new_hits.fetch_add(1, Ordering::Release);
+                }
                 measured.hits.count(line)
             }
             None => false,
@@ -262,12 +276,18 @@ pub struct LineRecorder {
 #[pymethods]
 impl LineRecorder {
     fn on_line(&self, py: Python<'_>, code: &Bound<'_, PyAny>, line: i64) -> Py<PyAny> {
-        if self.count_lines {
-            if self.files.count(code, line) {
-                return py.None();
+        // A panic would surface as an exception at the measured program's
+        // line: the line is then not recorded, and the program goes on.
+        let keep = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if self.count_lines {
+                self.files.count(code, line)
+            } else {
+                self.files.record(code, line);
+                false
             }
-        } else {
-            self.files.record(code, line);
+        }));
+        if keep.unwrap_or(false) {
+            return py.None();
         }
         self.disable.clone_ref(py)
     }
@@ -279,7 +299,10 @@ impl LineRecorder {
         from: usize,
         to: usize,
     ) -> Py<PyAny> {
-        if self.files.count_jump(code, from, to) {
+        let keep = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.files.count_jump(code, from, to)
+        }));
+        if keep.unwrap_or(false) {
             return py.None();
         }
         self.disable.clone_ref(py)
@@ -300,16 +323,23 @@ pub struct StartRecorder {
 #[pymethods]
 impl StartRecorder {
     fn on_start(&self, py: Python<'_>, code: &Bound<'_, PyAny>, _offset: i64) -> Py<PyAny> {
-        let callee = self.files.record_start(code);
-        if !self.track_calls {
-            return self.disable.clone_ref(py);
-        }
-        if let Some(callee) = callee {
-            if let Some(caller) = caller_code(py).and_then(|code| self.files.id_of(&code)) {
-                self.files.record_call(caller, callee);
+        // A panic is caught as on_line catches it: the program goes on.
+        let recorded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let callee = self.files.record_start(code);
+            if !self.track_calls {
+                return;
             }
+            if let Some(callee) = callee {
+                if let Some(caller) = caller_code(py).and_then(|code| self.files.id_of(&code)) {
+                    self.files.record_call(caller, callee);
+                }
+            }
+        }));
+        drop(recorded);
+        if self.track_calls {
+            return py.None();
         }
-        py.None()
+        self.disable.clone_ref(py)
     }
 }
 
@@ -332,6 +362,62 @@ fn caller_code(py: Python<'_>) -> Option<Bound<'_, PyAny>> {
     back.getattr(intern!(py, "f_code")).ok()
 }
 
+/// `sys.monitoring` as rcov found it the first time it looked: its functions
+/// and constants. Kept because a program may replace the module's functions
+/// (rcov's own guard, `toolguard.py`, wraps them to see a program claim
+/// rcov's tool id), and rcov's own calls must not go through a wrapper.
+struct Monitoring {
+    use_tool_id: Py<PyAny>,
+    free_tool_id: Py<PyAny>,
+    get_tool: Py<PyAny>,
+    register_callback: Py<PyAny>,
+    set_local_events: Py<PyAny>,
+    disable: Py<PyAny>,
+    line_event: u32,
+    py_start_event: u32,
+    py_resume_event: u32,
+    jump_event: u32,
+    coverage_id: u8,
+}
+
+impl Monitoring {
+    /// Every event rcov may register a callback for.
+    fn events(&self) -> [u32; 4] {
+        [
+            self.line_event,
+            self.py_start_event,
+            self.py_resume_event,
+            self.jump_event,
+        ]
+    }
+}
+
+static MONITORING: PyOnceLock<Monitoring> = PyOnceLock::new();
+
+fn monitoring(py: Python<'_>) -> PyResult<&'static Monitoring> {
+    MONITORING.get_or_try_init(py, || {
+        let module = py
+            .import(intern!(py, "sys"))?
+            .getattr(intern!(py, "monitoring"))?;
+        let get = |name: &str| module.getattr(name).map(Bound::unbind);
+        let events = module.getattr("events")?;
+        let event = |name: &str| events.getattr(name)?.extract::<u32>();
+        Ok(Monitoring {
+            use_tool_id: get("use_tool_id")?,
+            free_tool_id: get("free_tool_id")?,
+            get_tool: get("get_tool")?,
+            register_callback: get("register_callback")?,
+            set_local_events: get("set_local_events")?,
+            disable: get("DISABLE")?,
+            line_event: event("LINE")?,
+            py_start_event: event("PY_START")?,
+            py_resume_event: event("PY_RESUME")?,
+            jump_event: event("JUMP")?,
+            coverage_id: module.getattr("COVERAGE_ID")?.extract()?,
+        })
+    })
+}
+
 /// What is recorded beyond lines, probes and code objects started.
 #[derive(Clone, Copy, Default)]
 pub struct RecordOptions {
@@ -349,12 +435,6 @@ pub struct LineMonitor {
     events: u32,
 }
 
-/// The events rcov registers callbacks for, by `sys.monitoring.events` name.
-const LINE: &str = "LINE";
-const PY_START: &str = "PY_START";
-const PY_RESUME: &str = "PY_RESUME";
-const JUMP: &str = "JUMP";
-
 impl LineMonitor {
     /// Claims a tool id (`COVERAGE_ID` when free, else the first free one)
     /// and registers callbacks that record into `files`.
@@ -364,13 +444,36 @@ impl LineMonitor {
         options: RecordOptions,
     ) -> Result<Self, RcovError> {
         let monitoring = monitoring(py)?;
-        let tool = claim_tool_id(&monitoring)?;
-        let registered = register_callbacks(&monitoring, tool, files, options);
-        match registered {
+        let coverage_id = monitoring.coverage_id;
+        let order: Vec<u8> = std::iter::once(coverage_id)
+            .chain((0..6).filter(|&id| id != coverage_id))
+            .collect();
+        Self::start_on(py, files, options, &order)
+    }
+
+    /// Like `start`, for a move away from an id the program wants: the ids
+    /// no tool is named for (3, 4) first, the debugger's (0) last.
+    pub fn start_elsewhere(
+        py: Python<'_>,
+        files: &Arc<CodeFiles>,
+        options: RecordOptions,
+    ) -> Result<Self, RcovError> {
+        Self::start_on(py, files, options, &[4, 3, 5, 2, 0, 1])
+    }
+
+    fn start_on(
+        py: Python<'_>,
+        files: &Arc<CodeFiles>,
+        options: RecordOptions,
+        order: &[u8],
+    ) -> Result<Self, RcovError> {
+        let monitoring = monitoring(py)?;
+        let tool = claim_tool_id(py, monitoring, order)?;
+        match register_callbacks(py, monitoring, tool, files, options) {
             Ok(events) => Ok(LineMonitor { tool, events }),
             Err(err) => {
-                let _ = unregister_callbacks(&monitoring, tool);
-                monitoring.call_method1(intern!(py, "free_tool_id"), (tool,))?;
+                let _ = unregister_callbacks(py, monitoring, tool);
+                monitoring.free_tool_id.call1(py, (tool,))?;
                 Err(err.into())
             }
         }
@@ -389,7 +492,7 @@ impl LineMonitor {
     ) -> PyResult<()> {
         let monitoring = monitoring(py)?;
         let events = if on { self.events } else { 0 };
-        let set_local_events = monitoring.getattr(intern!(py, "set_local_events"))?;
+        let set_local_events = monitoring.set_local_events.bind(py);
         for code in codes {
             set_local_events.call1((self.tool, code, events))?;
         }
@@ -400,90 +503,76 @@ impl LineMonitor {
     /// have been turned off first (`set_events(.., false)`).
     pub fn stop(self, py: Python<'_>) -> PyResult<()> {
         let monitoring = monitoring(py)?;
-        let unregistered = unregister_callbacks(&monitoring, self.tool);
-        monitoring.call_method1(intern!(py, "free_tool_id"), (self.tool,))?;
+        let unregistered = unregister_callbacks(py, monitoring, self.tool);
+        monitoring.free_tool_id.call1(py, (self.tool,))?;
         unregistered
     }
 }
 
 /// Registers the callbacks `options` need; returns the local event set.
 fn register_callbacks(
-    monitoring: &Bound<'_, PyAny>,
+    py: Python<'_>,
+    monitoring: &Monitoring,
     tool: u8,
     files: &Arc<CodeFiles>,
     options: RecordOptions,
 ) -> PyResult<u32> {
-    let py = monitoring.py();
-    let disable = monitoring.getattr(intern!(py, "DISABLE"))?;
     let lines = LineRecorder {
         files: Arc::clone(files),
-        disable: disable.clone().unbind(),
+        disable: monitoring.disable.clone_ref(py),
         count_lines: options.count_lines,
     };
     let starts = StartRecorder {
         files: Arc::clone(files),
-        disable: disable.unbind(),
+        disable: monitoring.disable.clone_ref(py),
         track_calls: options.track_calls,
     };
     let lines = Bound::new(py, lines)?;
     let on_line = lines.getattr(intern!(py, "on_line"))?;
     let on_start = Bound::new(py, starts)?.getattr(intern!(py, "on_start"))?;
-    let mut callbacks = vec![(LINE, on_line), (PY_START, on_start.clone())];
+    let mut callbacks = vec![
+        (monitoring.line_event, on_line),
+        (monitoring.py_start_event, on_start.clone()),
+    ];
     if options.track_calls {
         // A generator or coroutine resumed by another function: `trace`
         // counts that as a call too.
-        callbacks.push((PY_RESUME, on_start));
+        callbacks.push((monitoring.py_resume_event, on_start));
     }
     if options.count_lines {
-        callbacks.push((JUMP, lines.getattr(intern!(py, "on_jump"))?));
+        callbacks.push((
+            monitoring.jump_event,
+            lines.getattr(intern!(py, "on_jump"))?,
+        ));
     }
-    let register = monitoring.getattr(intern!(py, "register_callback"))?;
     let mut events = 0;
-    for (name, callback) in callbacks {
-        let event = event(monitoring, name)?;
-        register.call1((tool, event, callback))?;
+    for (event, callback) in callbacks {
+        monitoring
+            .register_callback
+            .call1(py, (tool, event, callback))?;
         events |= event;
     }
     Ok(events)
 }
 
-fn unregister_callbacks(monitoring: &Bound<'_, PyAny>, tool: u8) -> PyResult<()> {
-    let py = monitoring.py();
-    let register = monitoring.getattr(intern!(py, "register_callback"))?;
+fn unregister_callbacks(py: Python<'_>, monitoring: &Monitoring, tool: u8) -> PyResult<()> {
     let mut result = Ok(());
-    for name in [LINE, PY_START, PY_RESUME, JUMP] {
-        let unregistered = event(monitoring, name)
-            .and_then(|event| register.call1((tool, event, py.None())).map(drop));
+    for event in monitoring.events() {
+        let unregistered = monitoring
+            .register_callback
+            .call1(py, (tool, event, py.None()))
+            .map(drop);
         result = result.and(unregistered);
     }
     result
 }
-
-fn monitoring(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    py.import(intern!(py, "sys"))?
-        .getattr(intern!(py, "monitoring"))
-}
-
-fn event(monitoring: &Bound<'_, PyAny>, name: &str) -> PyResult<u32> {
-    let py = monitoring.py();
-    monitoring
-        .getattr(intern!(py, "events"))?
-        .getattr(name)?
-        .extract()
-}
-
-fn claim_tool_id(monitoring: &Bound<'_, PyAny>) -> Result<u8, RcovError> {
-    let py = monitoring.py();
-    let coverage_id: u8 = monitoring.getattr(intern!(py, "COVERAGE_ID"))?.extract()?;
-    let candidates = std::iter::once(coverage_id).chain((0..6).filter(|&id| id != coverage_id));
-    for tool in candidates {
-        if !monitoring
-            .call_method1(intern!(py, "get_tool"), (tool,))?
-            .is_none()
-        {
+/// Claims the first free id of `order`.
+fn claim_tool_id(py: Python<'_>, monitoring: &Monitoring, order: &[u8]) -> Result<u8, RcovError> {
+    for &tool in order {
+        if !monitoring.get_tool.call1(py, (tool,))?.is_none(py) {
             continue;
         }
-        match monitoring.call_method1(intern!(py, "use_tool_id"), (tool, "rcov")) {
+        match monitoring.use_tool_id.call1(py, (tool, "rcov")) {
             Ok(_) => return Ok(tool),
             // Taken by another thread between the two calls.
             Err(err) if err.is_instance_of::<pyo3::exceptions::PyValueError>(py) => continue,
@@ -492,8 +581,8 @@ fn claim_tool_id(monitoring: &Bound<'_, PyAny>) -> Result<u8, RcovError> {
     }
     let owners = (0..6u8)
         .map(|tool| {
-            let owner = monitoring.call_method1(intern!(py, "get_tool"), (tool,))?;
-            Ok(format!("{tool}: {owner}"))
+            let owner = monitoring.get_tool.call1(py, (tool,))?;
+            Ok(format!("{tool}: {}", owner.bind(py)))
         })
         .collect::<PyResult<Vec<_>>>()?;
     Err(RcovError::NoFreeToolId(owners.join(", ")))
