@@ -303,7 +303,7 @@ impl Collector {
     /// Forgets every hit, keeping the measured files (a forked child starts
     /// its own data; lines it runs are recorded again once
     /// `sys.monitoring.restart_events()` has re-armed them).
-    fn clear_hits(&self, py: Python<'_>) {
+    fn clear_hits(&self, py: Python<'_>) -> PyResult<()> {
         let hits: Vec<Arc<FileHits>> = self
             .lock(py)
             .files
@@ -321,6 +321,7 @@ impl Collector {
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
         self.code_files.clear_calls();
+        self.rearm(py)
     }
 
     /// Per file, each code object of its tree (module first) as
@@ -459,6 +460,7 @@ impl Collector {
                 file.earlier.add(previous, taken);
             }
         }
+        self.rearm(py)?;
         py.import(intern!(py, "sys"))?
             .getattr(intern!(py, "monitoring"))?
             .call_method0(intern!(py, "restart_events"))?;
@@ -504,6 +506,22 @@ impl Collector {
 }
 
 impl Collector {
+    /// Turns LINE events back on for every code object (those turned off
+    /// once complete included) and forgets which lines each has reported, so
+    /// that after `sys.monitoring.restart_events()` every line reports
+    /// again, once.
+    fn rearm(&self, py: Python<'_>) -> PyResult<()> {
+        let (monitor, code_objects) = {
+            let state = self.lock(py);
+            (state.monitor, state.all_code_objects(py))
+        };
+        self.code_files.reset_lines();
+        match monitor {
+            Some(monitor) => monitor.set_events(py, code_objects, true),
+            None => Ok(()),
+        }
+    }
+
     fn cache_key<'a>(&'a self, filename: &'a str) -> CacheKey<'a> {
         CacheKey {
             filename,
@@ -670,6 +688,7 @@ impl Collector {
             };
             unregistered.extend(self.code_files.insert(
                 &tree.code_objects,
+                &tree.event_lines,
                 &hits,
                 number,
                 unit_lines,

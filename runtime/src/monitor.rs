@@ -8,6 +8,8 @@
 //! one bit and returns the cached `sys.monitoring.DISABLE`, after which
 //! CPython never reports that line (or that start) of that code object again.
 //! So recording which functions ran costs one callback per code object, ever.
+//! When a code object has reported every line it can, its local events are
+//! turned off altogether (see `hits::CodeLines`).
 //!
 //! Two opt-in modes keep events coming: with `count_lines` the LINE callback
 //! adds one to the line's counter and returns None (probes are still
@@ -17,7 +19,8 @@
 //! with `track_calls` PY_START and PY_RESUME stay on, and each
 //! start looks at the caller's frame (`f_back` of the current frame) to
 //! record the (caller, callee) pair when both are measured: the same frame
-//! link `trace --trackcalls` follows, at one attribute read per call.
+//! link `trace --trackcalls` follows, at one attribute read per call. In
+//! these modes a code object's events are never turned off.
 //!
 //! Addresses are safe keys because the map holds a strong reference to every
 //! code object in it: no other object can get its address while it is there.
@@ -36,7 +39,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
 use crate::error::RcovError;
-use crate::hits::FileHits;
+use crate::hits::{CodeLines, FileHits};
 
 /// Measured code objects by address, each with its file's hits, and the
 /// (caller, callee) pairs seen when tracking calls.
@@ -58,10 +61,11 @@ pub struct CodeId {
 }
 
 /// A registered code object: the strong reference that pins its address,
-/// where its hits go, and who it is.
+/// where its hits go, which of its lines it has reported, and who it is.
 pub struct MeasuredCode {
     _code: Py<PyAny>,
     hits: Arc<FileHits>,
+    lines: CodeLines,
     id: CodeId,
     /// The line of each code unit (counting lines only; else empty).
     unit_lines: Box<[u32]>,
@@ -85,15 +89,17 @@ pub fn unit_lines(code: &Bound<'_, PyAny>) -> PyResult<Box<[u32]>> {
 }
 
 impl CodeFiles {
-    /// Registers `codes` (a file's code tree, in tree order) as belonging to
-    /// file number `file`, whose hits are `hits`; `unit_lines` are their
-    /// [`unit_lines`] when counting lines (else empty). Returns what was
-    /// registered before at those addresses (nothing, unless the same code
-    /// object is registered twice), to be dropped by the caller.
+    /// Registers `codes` (a file's code tree, in tree order), each with the
+    /// lines it can report, as belonging to file number `file`, whose hits
+    /// are `hits`; `unit_lines` are their [`unit_lines`] when counting lines
+    /// (else empty). Returns what was registered before at those addresses
+    /// (nothing, unless the same code object is registered twice), to be
+    /// dropped by the caller.
     #[must_use]
     pub fn insert(
         &self,
         codes: &[Bound<'_, PyAny>],
+        event_lines: &[Vec<u32>],
         hits: &Arc<FileHits>,
         file: u32,
         mut unit_lines: Vec<Box<[u32]>>,
@@ -105,11 +111,13 @@ impl CodeFiles {
             .unwrap_or_else(PoisonError::into_inner);
         codes
             .iter()
+            .zip(event_lines)
             .enumerate()
-            .filter_map(|(index, code)| {
+            .filter_map(|(index, (code, lines))| {
                 let entry = MeasuredCode {
                     _code: code.clone().unbind(),
                     hits: Arc::clone(hits),
+                    lines: CodeLines::new(lines.clone()),
                     id: CodeId {
                         file,
                         index: u32::try_from(index).unwrap_or(u32::MAX),
@@ -119,6 +127,18 @@ impl CodeFiles {
                 map.insert(code.as_ptr() as usize, entry)
             })
             .collect()
+    }
+
+    /// Forgets which lines every code object has reported (its events are
+    /// being turned on again).
+    pub fn reset_lines(&self) {
+        let map = self
+            .by_address
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        for measured in map.values() {
+            measured.lines.reset();
+        }
     }
 
     /// Unregisters `codes`, returning their entries to be dropped by the caller.
@@ -134,15 +154,21 @@ impl CodeFiles {
             .collect()
     }
 
-    fn record(&self, code: &Bound<'_, PyAny>, line: i64) {
+    /// Records `line` of `code`; true when `code` has now reported every
+    /// line it can.
+    fn record(&self, code: &Bound<'_, PyAny>, line: i64) -> bool {
         let map = self
             .by_address
             .read()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(measured) = map.get(&(code.as_ptr() as usize)) {
-            if measured.hits.record(line) {
-                self.new_hits.fetch_add(1, Ordering::Release);
+        match map.get(&(code.as_ptr() as usize)) {
+            Some(measured) => {
+                if measured.hits.record(line) {
+                    self.new_hits.fetch_add(1, Ordering::Release);
+                }
+                measured.lines.record(line)
             }
+            None => false,
         }
     }
 
@@ -264,13 +290,19 @@ impl Hasher for AddressHasher {
 }
 
 /// The LINE callback: `on_line(code, line)` records the line (or probe) and
-/// returns `sys.monitoring.DISABLE`, or None for a line it counts; counting
-/// lines, `on_jump(code, from, to)` is the JUMP callback.
+/// returns `sys.monitoring.DISABLE`, or None for a line it counts; after a
+/// code object's last line it turns that code object's events off (not when
+/// counting lines or tracking calls, which need them). Counting lines,
+/// `on_jump(code, from, to)` is the JUMP callback.
 #[pyclass(frozen, module = "rcov._rcov")]
 pub struct LineRecorder {
     files: Arc<CodeFiles>,
     disable: Py<PyAny>,
     count_lines: bool,
+    /// Counting lines or tracking calls: a code object's events stay on.
+    keep_events: bool,
+    tool: u8,
+    set_local_events: Py<PyAny>,
 }
 
 #[pymethods]
@@ -278,15 +310,22 @@ impl LineRecorder {
     fn on_line(&self, py: Python<'_>, code: &Bound<'_, PyAny>, line: i64) -> Py<PyAny> {
         // A panic would surface as an exception at the measured program's
         // line: the line is then not recorded, and the program goes on.
-        let keep = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             if self.count_lines {
-                self.files.count(code, line)
+                (self.files.count(code, line), false)
             } else {
-                self.files.record(code, line);
-                false
+                (false, self.files.record(code, line))
             }
         }));
-        if keep.unwrap_or(false) {
+        let (keep, complete) = outcome.unwrap_or((false, false));
+        if complete && !self.keep_events {
+            // CPython allows this from the callback: the instruction being
+            // reported keeps its original opcode. A failure only leaves the
+            // (already recorded) code object instrumented, so it is dropped
+            // rather than raised into the measured program.
+            let _ = self.set_local_events.call1(py, (self.tool, code, 0));
+        }
+        if keep {
             return py.None();
         }
         self.disable.clone_ref(py)
@@ -521,6 +560,9 @@ fn register_callbacks(
         files: Arc::clone(files),
         disable: monitoring.disable.clone_ref(py),
         count_lines: options.count_lines,
+        keep_events: options.count_lines || options.track_calls,
+        tool,
+        set_local_events: monitoring.set_local_events.clone_ref(py),
     };
     let starts = StartRecorder {
         files: Arc::clone(files),
