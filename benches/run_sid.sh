@@ -6,16 +6,16 @@
 #
 # The abi3 wheel is built on the host (as benches/run.sh builds it); the root
 # gets /opt/rcov/bench-3.14 and /opt/rcov/bench-3.15 with the same pinned tools
-# (no matplotlib); benches/run.py runs inside the root, so each measured process
-# is timed there alone, and writes benches/sid/. The host then merges
-# benches/sid/results.json with benches/results.json (from benches/run.sh) into
-# benches/RESULTS.md and benches/overhead.png: one section per Python version.
+# (no matplotlib; no SlipCover on 3.15, which it does not support); benches/run.py
+# runs inside the root, one version after the other, so each measured process is
+# timed there alone, and writes benches/sid/3.14 and benches/sid/3.15. The host
+# then merges their results.json with benches/results.json (from benches/run.sh)
+# into benches/RESULTS.md and benches/overhead.png: one section per version.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 SID="$ROOT/scripts/sid-root.sh"
 PYENV_ROOT="$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")"
-TOOLS=(coverage==7.17.3 slipcover==1.1.0 pytest==9.2.0)
 PIP_QUIET=(--quiet --disable-pip-version-check)
 
 HOST_VENV="$HERE/.venv-3.12" # made by benches/run.sh; made here (without its tools) if missing
@@ -30,25 +30,35 @@ echo "== building rcov (release) from $ROOT" >&2
 WHEEL="$(ls "$WHEELS"/rcov-*.whl)"
 
 bash "$SID" create
-PYTHONS=()
+# SlipCover 1.1.0 supports Python up to 3.14: 3.15 is measured without it.
+declare -A TOOLS_OF=(
+    [3.14]="coverage==7.17.3 slipcover==1.1.0 pytest==9.2.0"
+    [3.15]="coverage==7.17.3 pytest==9.2.0"
+)
+declare -A COLUMNS_OF=(
+    [3.14]=""
+    [3.15]="none,rcov-line,rcov-branch,coverage-line,coverage-sysmon,coverage-branch"
+)
+merged="$HERE/results.json"
 for version in 3.14 3.15; do
     venv="/opt/rcov/bench-$version"
     if [ ! -f "$ROOT/.ci/sid-root$venv/pyvenv.cfg" ]; then
         echo "== creating $venv in the sid root" >&2
         bash "$SID" run "python$version" -m venv "$venv"
-        bash "$SID" run "$venv/bin/python" -m pip install "${PIP_QUIET[@]}" "${TOOLS[@]}"
     fi
+    # shellcheck disable=SC2086 # the list is split on purpose
+    bash "$SID" run "$venv/bin/python" -m pip install "${PIP_QUIET[@]}" ${TOOLS_OF[$version]}
     bash "$SID" run "$venv/bin/python" -m pip install "${PIP_QUIET[@]}" --force-reinstall \
         --no-deps "$WHEEL"
-    PYTHONS+=("$venv/bin/python")
+    columns=()
+    [ -z "${COLUMNS_OF[$version]}" ] || columns=(--tools "${COLUMNS_OF[$version]}")
+    bash "$SID" run "$venv/bin/python" "$HERE/run.py" --pythons "$venv/bin/python" --no-chart \
+        --out "$HERE/sid/$version" "${columns[@]}" "$@"
+    merged="$merged,$HERE/sid/$version/results.json"
 done
 
-IFS=,
-bash "$SID" run "${PYTHONS[0]}" "$HERE/run.py" --pythons "${PYTHONS[*]}" --no-chart \
-    --out "$HERE/sid" "$@"
-unset IFS
 if [ -f "$HERE/results.json" ] && "$HOST_VENV/bin/python" -c "import matplotlib" 2>/dev/null; then
-    "$HOST_VENV/bin/python" "$HERE/run.py" --merge "$HERE/results.json,$HERE/sid/results.json" "$@"
+    "$HOST_VENV/bin/python" "$HERE/run.py" --merge "$merged" "$@"
 else
-    echo "benches/sid/RESULTS.md written; run benches/run.sh first to merge with 3.12 and 3.13" >&2
+    echo "benches/sid/3.1x/RESULTS.md written; run benches/run.sh first to merge them" >&2
 fi
