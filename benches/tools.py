@@ -44,6 +44,7 @@ class Tool:
         if self.name.startswith("rcov"):
             opts = [f"--source={','.join(source)}", "--no-report", *branch]
             opts += [f"--omit={pat}" for pat in omit]
+            opts += _RCOV_EXTRA.get(self.name, [])
             return [python, "-m", "rcov.instrument", *opts, *program.target()]
         if self.name.startswith("coverage"):
             opts = [f"--source={','.join(source)}", f"--data-file={data}", *branch]
@@ -57,6 +58,14 @@ class Tool:
             return [python, "-m", "slipcover", *opts, *program.target()]
         raise ValueError(self.name)
 
+
+# rcov's opt-in recording modes (not in the default tool list: see
+# trace_modes.py, which compares them with the default mode).
+_RCOV_EXTRA = {"rcov-count": ["--count"], "rcov-trackcalls": ["--trackcalls"]}
+RCOV_MODES = [
+    Tool("rcov-count", "rcov line, --count", "line"),
+    Tool("rcov-trackcalls", "rcov line, --trackcalls", "line"),
+]
 
 TOOLS = [
     Tool("none", "no coverage", "none"),

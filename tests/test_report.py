@@ -265,9 +265,8 @@ def test_json_matches_coverage(tmp_path: Path, branch: bool) -> None:
     assert ours["meta"]["version"] == __import__("rcov").__version__
     assert list(ours) == list(theirs)
     for name, entry in ours["files"].items():
-        assert list(entry) == [
-            k for k in theirs["files"][name] if k not in ("functions", "classes")
-        ]
+        # rcov's "functions" (which functions ran) sits where coverage.py's does.
+        assert list(entry) == [k for k in theirs["files"][name] if k != "classes"]
         assert list(entry["summary"]) == list(theirs["files"][name]["summary"])
     assert normalise(ours) == normalise(theirs)
 

@@ -16,13 +16,25 @@ class InstrumentError(Exception):
     """A file could not be instrumented; the message names the reason."""
 
 class Collector:
-    """Measures the files it compiles: lines always, branch edges when `branch`.
+    """Measures the files it compiles: lines and the code objects that ran
+    always, branch edges when `branch`, how many times each line ran when
+    `count`, (caller, callee) pairs of measured code objects when
+    `track_calls`.
 
     Thread-safe; one collector measures at a time (it owns a sys.monitoring
     tool id between start() and stop()).
     """
 
-    def __init__(self, *, branch: bool) -> None: ...
+    def __init__(
+        self,
+        *,
+        branch: bool,
+        cache_dir: str | None = None,
+        count: bool = False,
+        track_calls: bool = False,
+    ) -> None:
+        """`cache_dir`: where compiled instrumented code is kept between runs
+        (None: no cache; a counting collector compiles afresh)."""
     @property
     def branch(self) -> bool: ...
     def compile(self, source: str, filename: str) -> CodeType:
@@ -44,8 +56,9 @@ class Collector:
         `source`'s lines and registered for measurement as `compile` does."""
     def start(self) -> int:
         """Claim a tool id (sys.monitoring.COVERAGE_ID when free, else the first
-        free one), register the LINE callback and enable local LINE events on
-        every registered code object (and on those compiled later). Returns the
+        free one), register the LINE and PY_START callbacks (PY_RESUME too
+        when tracking calls, JUMP when counting) and enable those local events
+        on every registered code object (and on those compiled later). Returns the
         tool id; if already started, returns it again. Raises RuntimeError when
         tool ids 0-5 are all in use."""
     def stop(self) -> None:
@@ -88,6 +101,17 @@ class Collector:
     @property
     def context(self) -> str:
         """The context hits are recorded under now."""
+    def functions(self) -> dict[str, list[tuple[str, int, bool]]]:
+        """Per file, each code object of its tree (module first) as
+        (co_qualname, co_firstlineno, whether it started)."""
+    def line_counts(self) -> dict[str, list[tuple[int, int]]]:
+        """Per file, (line, times run) of each line that ran, as `sys.settrace`
+        would count them (empty unless counting)."""
+    def calls(
+        self,
+    ) -> list[tuple[tuple[str, str, int], tuple[str, str, int]]]:
+        """The (caller, callee) pairs recorded, each (file, co_qualname,
+        co_firstlineno), sorted (empty unless tracking calls)."""
 
 class Prepared:
     """What `Collector.prepare` returns for `Collector.adopt` (opaque)."""
@@ -208,4 +232,16 @@ class CoverageData:
         """Add `other`'s data, its paths renamed by `path_map` (others keep
         their names). Raises DataError, naming the data sets by `names`
         (this one's, other's), when one holds lines and the other arcs."""
+    def add_functions(self, path: str, functions: list[tuple[str, int]]) -> None:
+        """Record functions of `path` that ran, as (co_qualname, co_firstlineno)."""
+    def functions(self, path: str) -> list[tuple[str, int]] | None:
+        """The functions of `path` that ran; None if the data has no function
+        data for it (coverage.py's data, or a file never imported)."""
+    def add_line_counts(self, path: str, counts: list[tuple[int, int]]) -> None:
+        """Add (line, times run) counts of `path` (added to any already there)."""
+    def line_counts(self, path: str) -> dict[int, int] | None:
+        """How many times each line of `path` ran; None unless counted."""
+    def add_calls(self, calls: list[tuple[tuple[str, str, int], tuple[str, str, int]]]) -> None: ...
+    def calls(self) -> list[tuple[tuple[str, str, int], tuple[str, str, int]]]:
+        """The (caller, callee) pairs, each (path, co_qualname, co_firstlineno)."""
     def __len__(self) -> int: ...

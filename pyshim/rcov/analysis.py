@@ -4,7 +4,9 @@ Both the at-exit report of a run and `rcov report|json|xml|lcov|html` go
 through here, so a report of a run and a report of its data file are the same
 report: each measured file's source is read and analysed (statements,
 exclusions, branches) by `_rcov.FileAnalysis`, and combined with the file's
-executed lines, or arcs, as coverage.py's `results.Analysis` does.
+executed lines, or arcs, as coverage.py's `results.Analysis` does. rcov's
+own data (functions that ran, line counts) is joined in when the data file
+has it.
 
 Paths in the data are absolute, or relative to the current directory when the
 data was recorded with `relative_files`; report names are relative to the
@@ -19,6 +21,7 @@ from collections.abc import Callable, Sequence
 
 from . import _rcov
 from .filters import glob_matcher
+from .functions import FunctionReport, file_functions
 from .importer import read_source
 from .summary import FileReport, relative_name
 
@@ -49,8 +52,12 @@ def file_reports(
     included = glob_matcher(list(include))
     omitted = glob_matcher(list(omit))
     branch = bool(data.has_arcs)
+    measured = sorted(data.measured_files())
+    # Function data is per run: a file with none in data that has some was
+    # never imported; in data without any (coverage.py's) it is unknown.
+    has_functions = any(data.functions(stored) is not None for stored in measured)
     reports: list[FileReport] = []
-    for stored in sorted(data.measured_files()):
+    for stored in measured:
         path = os.path.join(cwd, stored)
         if included is not None and not included.match(path):
             continue
@@ -70,5 +77,23 @@ def file_reports(
         lines = data.lines(stored) or []
         arcs = data.arcs(stored) if branch else None
         result = analysis.result(lines, arcs)
-        reports.append(FileReport(relative_name(path, cwd), path, result))
+        functions = None
+        if has_functions:
+            functions = _functions(source, path, data.functions(stored) or [], result, warn)
+        counts = data.line_counts(stored)
+        reports.append(FileReport(relative_name(path, cwd), path, result, functions, counts))
     return reports
+
+
+def _functions(
+    source: str,
+    path: str,
+    called: list[tuple[str, int]],
+    result: _rcov.FileResult,
+    warn: Callable[[str], None],
+) -> list[FunctionReport] | None:
+    try:
+        return file_functions(source, path, called, result.excluded_lines)
+    except (SyntaxError, ValueError) as exc:
+        warn(f"couldn't list the functions of {path}: {exc}")
+        return None

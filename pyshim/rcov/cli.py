@@ -40,7 +40,7 @@ _VALUE_OPTIONS = {
 }
 
 # The commands that work on data files (see commands.py).
-_DATA_COMMANDS = ("report", "combine", "json", "xml", "lcov", "html", "erase")
+_DATA_COMMANDS = ("report", "combine", "json", "xml", "lcov", "html", "annotate", "erase")
 
 
 class UsageError(Exception):
@@ -146,6 +146,21 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         action="store_true",
         help="save the data when the program is ended by SIGTERM (then end as SIGTERM does)",
     )
+    parser.add_argument(
+        "--show-functions",
+        action="store_true",
+        help="after the table, list the functions that never ran",
+    )
+    parser.add_argument(
+        "--count",
+        action="store_true",
+        help="count how many times each line runs (slower: line events stay on)",
+    )
+    parser.add_argument(
+        "--trackcalls",
+        action="store_true",
+        help="record which measured functions call which, and list them after the report",
+    )
     parser.add_argument("--version", action="version", version=f"rcov {_version()}")
     parser.add_argument(
         "--show",
@@ -228,6 +243,9 @@ def parse_run_args(argv: Sequence[str], prog: str) -> tuple[RunOptions, Program]
         relative_files=settings.relative_files,
     )
     options.sigterm = ns.sigterm or settings.sigterm
+    options.count = ns.count
+    options.trackcalls = ns.trackcalls
+    options.show_functions = ns.show_functions
     return options, program
 
 
@@ -292,6 +310,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "  xml      write a Cobertura XML report\n"
             "  lcov     write an LCOV report\n"
             "  html     write an HTML report\n"
+            "  annotate write a copy of each measured file with each line marked\n"
             "\n'rcov COMMAND --help' lists a command's options.\n"
         )
         sys.exit(0 if args else 2)

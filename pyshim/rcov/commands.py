@@ -1,4 +1,4 @@
-"""`rcov combine|erase|report|json|xml|lcov|html`: the commands that work on data files.
+"""`rcov combine|erase|report|json|xml|lcov|html|annotate`: the commands that work on data files.
 
 They behave as coverage.py 7.17's commands of the same names, so CI scripts
 switch by changing the program name: the same options, the same files
@@ -91,6 +91,7 @@ def _parser(command: str) -> argparse.ArgumentParser:
         "xml": "Write a Cobertura XML report.",
         "lcov": "Write an LCOV report.",
         "html": "Write an HTML report.",
+        "annotate": "Write a copy of each measured file with each line marked.",
     }
     parser = argparse.ArgumentParser(
         prog=f"rcov {command}", description=descriptions[command], allow_abbrev=False
@@ -119,6 +120,16 @@ def _parser(command: str) -> argparse.ArgumentParser:
             help="name, stmts, miss, branch, brpart or cover; -COLUMN for descending",
         )
         parser.add_argument("--format", metavar="FORMAT", help="text (default), markdown or total")
+        parser.add_argument(
+            "--show-functions",
+            action="store_true",
+            help="after the table, list the functions that never ran",
+        )
+        parser.add_argument(
+            "--show-calls",
+            action="store_true",
+            help="after the table, list the calls recorded with run --trackcalls",
+        )
     elif command in ("json", "xml", "lcov"):
         parser.add_argument(
             "-o", dest="outfile", metavar="OUTFILE", help="the output file ('-' for stdout)"
@@ -127,6 +138,13 @@ def _parser(command: str) -> argparse.ArgumentParser:
             parser.add_argument("--pretty-print", action="store_true", default=None)
         if command == "xml":
             parser.add_argument("--skip-empty", action="store_true", default=None)
+    elif command == "annotate":
+        parser.add_argument(
+            "-d",
+            "--directory",
+            metavar="DIR",
+            help="write the annotated copies to DIR (default: beside the source files)",
+        )
     elif command == "html":
         parser.add_argument("-d", "--directory", metavar="DIR", help="write the report to DIR")
         parser.add_argument("--title", metavar="TITLE", help="the title of the report's pages")
@@ -226,6 +244,14 @@ def _load(ns: argparse.Namespace, settings: Settings) -> tuple[list[FileReport],
     return reports, bool(data.has_arcs)
 
 
+def _stored_calls(settings: Settings) -> list[tuple[tuple[str, str, int], tuple[str, str, int]]]:
+    """The (caller, callee) pairs of the data file (read again: a small table)."""
+    try:
+        return _rcov.CoverageData.read(settings.data_file).calls()
+    except _rcov.DataError as exc:
+        raise CommandError(str(exc)) from None
+
+
 def _fail_under_precision(fail_under: float, precision: int) -> int:
     """At least as many decimals as the threshold itself has (coverage.py's rule)."""
     if fail_under == int(fail_under):
@@ -290,7 +316,7 @@ def _do_report(ns: argparse.Namespace, settings: Settings) -> float:
 
     reports, branch = _load(ns, settings)
     try:
-        return write_report(
+        total = write_report(
             reports,
             sys.stdout,
             branch=branch,
@@ -303,9 +329,19 @@ def _do_report(ns: argparse.Namespace, settings: Settings) -> float:
         )
     except ReportError as exc:
         raise CommandError(str(exc)) from None
+    if ns.show_functions or ns.show_calls:
+        from .filters import canonical_path
+        from .tracereport import write_calls, write_functions
+
+        if ns.show_functions:
+            write_functions(reports, sys.stdout)
+        if ns.show_calls:
+            write_calls(_stored_calls(settings), canonical_path(os.getcwd()), sys.stdout)
+    return total
 
 
 def _do_json(ns: argparse.Namespace, settings: Settings) -> float:
+    from .filters import canonical_path
     from .jsonreport import write_json
     from .summary import Numbers
 
@@ -321,6 +357,8 @@ def _do_json(ns: argparse.Namespace, settings: Settings) -> float:
             version=_rcov.__version__,
             precision=settings.precision,
             pretty=pretty,
+            calls=_stored_calls(settings),
+            cwd=canonical_path(os.getcwd()),
         )
     finally:
         close()
@@ -406,6 +444,21 @@ def _do_html(ns: argparse.Namespace, settings: Settings) -> float:
     return total
 
 
+def _do_annotate(ns: argparse.Namespace, settings: Settings) -> float:
+    from .annotate import write_annotated
+    from .summary import Numbers
+
+    reports, _branch = _load(ns, settings)
+    total = Numbers()
+    for report in reports:
+        total = total + report.numbers
+        try:
+            write_annotated(report, ns.directory)
+        except OSError as exc:
+            raise CommandError(f"couldn't annotate {report.path}: {exc}") from None
+    return total.pc_covered
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], float | int]] = {
     "combine": _do_combine,
     "erase": _do_erase,
@@ -414,6 +467,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], float | int]] = {
     "xml": _do_xml,
     "lcov": _do_lcov,
     "html": _do_html,
+    "annotate": _do_annotate,
 }
 
 

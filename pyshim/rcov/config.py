@@ -74,6 +74,9 @@ class RunOptions:
         append: bool = False,
         relative_files: bool = False,
         sigterm: bool = False,
+        count: bool = False,
+        trackcalls: bool = False,
+        show_functions: bool = False,
     ) -> None:
         self.branch = branch
         self.source = list(source or [])
@@ -96,6 +99,12 @@ class RunOptions:
         self.relative_files = relative_files
         # Save the data on SIGTERM, then end as SIGTERM does.
         self.sigterm = sigterm
+        # Count every run of every line (slower: line events stay on).
+        self.count = count
+        # Record (caller, callee) pairs of measured functions.
+        self.trackcalls = trackcalls
+        # List the functions that never ran after the table.
+        self.show_functions = show_functions
         # Instrumented code from earlier runs (None: no cache).
         self.cache_dir = code_cache_dir()
 

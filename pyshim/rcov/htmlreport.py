@@ -6,7 +6,9 @@ column and filterable by name (the totals follow the filter). Each file page
 shows the source, highlighted (`htmlsyntax`), with missed lines, partial
 branches (and, under the line, which arcs never ran: "line 12 didn't jump to
 line 15") and excluded lines marked by colour and by a symbol, so the marks
-do not depend on seeing colour; j/k (or n/p) step between missed regions.
+do not depend on seeing colour, and the `def` line of a function that never
+ran underlined and followed by a note saying so; j/k (or n/p) step between
+missed regions.
 
 The pages are plain HTML that read well without script; `rcov.js` adds the
 sorting, filtering and keys, `rcov.css` the look. Both are copied from
@@ -265,6 +267,17 @@ def _line_classes(report: FileReport) -> tuple[dict[int, str], dict[int, list[in
     return classes, missed_arcs
 
 
+def _uncalled_functions(report: FileReport) -> dict[int, list[str]]:
+    """Per `def`/`class` line, what to say of the functions there that never ran."""
+    notes: dict[int, list[str]] = {}
+    for function in report.functions or ():
+        if function.called or function.excluded or function.kind == "module":
+            continue
+        what = "class body" if function.kind == "class" else function.kind
+        notes.setdefault(function.line, []).append(f"{what} {function.name} was never called")
+    return notes
+
+
 def _read_source(path: str) -> str | None:
     from .importer import read_source
 
@@ -293,6 +306,7 @@ def _file_page(
     nums = report.numbers
     classes, missed_arcs = _line_classes(report)
     phrases: ArcPhrases | None = ArcPhrases(source) if missed_arcs else None
+    uncalled = _uncalled_functions(report)
 
     rows = []
     if source is None:
@@ -308,6 +322,13 @@ def _file_page(
                         f"<span>{_e(phrases.missed(number, dst))}</span>"
                         for dst in missed_arcs[number]
                     )
+                    + "</div>"
+                )
+            if number in uncalled:
+                cls = f"{cls} uncalled".strip()
+                why += (
+                    '<div class="why never">'
+                    + "".join(f"<span>{_e(text)}</span>" for text in uncalled[number])
                     + "</div>"
                 )
             # The mark after the number (✓ ✗ ◐ –, with its words for screen

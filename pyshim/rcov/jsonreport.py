@@ -3,9 +3,14 @@
 Tools written for `coverage json` read this file unchanged: the same keys in
 the same order, files keyed by their name relative to the current directory,
 branches as `[from, to]` pairs with exits as negative line numbers, and
-percentages computed and rounded as coverage.py does. The per-function and
-per-class regions of format 3 ("functions", "classes") are not written yet:
-they need the code regions of each file, which `_rcov` does not expose.
+percentages computed and rounded as coverage.py does. The per-class regions
+of format 3 ("classes") are not written. rcov's "functions" section is keyed
+like coverage.py's (a qualified name, `@line` added to a repeated one), but
+lists every code object (module, class bodies, lambdas too) by whether it
+ran: `{"start_line": 12, "kind": "function", "called": true, "excluded":
+false}`. With `--count` a file also has "line_counts" (`{"12": 40}`), and
+with `--trackcalls` the report has "calls", a list of `{"caller": ...,
+"callee": ...}` pairs of `{"file", "function", "line"}` (the `def` line).
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import datetime
 import json
 from collections.abc import Sequence
 
-from .summary import FileReport, Numbers, display_covered
+from .functions import DefinitionLines, FunctionReport
+from .summary import FileReport, Numbers, display_covered, relative_name
 
 # Names for annotations only: the typing module is not loaded at run time,
 # to keep rcov's start-up (which every measured run pays) short.
@@ -27,6 +33,9 @@ __all__ = ["FORMAT_VERSION", "json_report", "write_json"]
 FORMAT_VERSION = 3
 
 JsonObj = dict[str, "Any"]
+
+# A function as stored: (path, co_qualname, co_firstlineno).
+StoredFunction = tuple[str, str, int]
 
 
 def _summary(nums: Numbers, precision: int) -> JsonObj:
@@ -53,8 +62,40 @@ def _branch_summary(nums: Numbers, precision: int) -> JsonObj:
     }
 
 
+def _functions(functions: Sequence[FunctionReport]) -> JsonObj:
+    entries: JsonObj = {}
+    for function in functions:
+        name = function.name
+        if name in entries:
+            name += f"@{function.line}"
+        entries[name] = {
+            "start_line": function.line,
+            "kind": function.kind,
+            "called": function.called,
+            "excluded": function.excluded,
+        }
+    return entries
+
+
+def _calls(calls: Sequence[tuple[StoredFunction, StoredFunction]], cwd: str) -> list[JsonObj]:
+    lines = DefinitionLines()
+
+    def named(function: StoredFunction) -> JsonObj:
+        path, name, first_line = function
+        line = lines.line(path, first_line)
+        return {"file": relative_name(path, cwd), "function": name, "line": line}
+
+    return [{"caller": named(a), "callee": named(b)} for a, b in sorted(calls)]
+
+
 def json_report(
-    files: Sequence[FileReport], *, branch: bool, version: str, precision: int = 0
+    files: Sequence[FileReport],
+    *,
+    branch: bool,
+    version: str,
+    precision: int = 0,
+    calls: Sequence[tuple[StoredFunction, StoredFunction]] | None = None,
+    cwd: str = "",
 ) -> JsonObj:
     """The report as a JSON-ready dict."""
     data: JsonObj = {
@@ -83,11 +124,19 @@ def json_report(
             summary.update(_branch_summary(nums, precision))
             entry["executed_branches"] = [list(arc) for arc in sorted(result.executed_branches)]
             entry["missing_branches"] = [list(arc) for arc in sorted(result.missing_branches)]
+        if report.functions is not None:
+            entry["functions"] = _functions(report.functions)
+        if report.line_counts is not None:
+            entry["line_counts"] = {
+                str(n): report.line_counts[n] for n in sorted(report.line_counts)
+            }
         measured[report.name] = entry
     data["files"] = measured
     data["totals"] = _summary(total, precision)
     if branch:
         data["totals"].update(_branch_summary(total, precision))
+    if calls:
+        data["calls"] = _calls(calls, cwd)
     return data
 
 
@@ -99,7 +148,11 @@ def write_json(
     version: str,
     precision: int = 0,
     pretty: bool = False,
+    calls: Sequence[tuple[StoredFunction, StoredFunction]] | None = None,
+    cwd: str = "",
 ) -> None:
     """Write the JSON report to `out` (compact, as `coverage json` writes it by default)."""
-    data = json_report(files, branch=branch, version=version, precision=precision)
+    data = json_report(
+        files, branch=branch, version=version, precision=precision, calls=calls, cwd=cwd
+    )
     json.dump(data, out, indent=4 if pretty else None)

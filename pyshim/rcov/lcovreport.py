@@ -8,10 +8,15 @@ arc of each branch line (`action` is coverage.py's phrase, "jump to line 7"
 or "return from function 'f'"; `hit` is 1 or 0, or `-` for every arc of a
 branch line none of whose arcs ran), `BRF`/`BRH`, and `end_of_record`.
 
-Not written yet: coverage.py's per-function records (FN, FNDA, FNF, FNH),
-which need the code regions of each file; they come with the issue that
-adds regions. Line checksums (`DA:line,hit,md5`) are off by default, as in
-coverage.py (`[lcov] line_checksums`).
+Function records follow the line records as coverage.py writes them: an
+`FN:first,last,name` and `FNDA:hit,name` per `def` that holds statements
+(coverage.py's regions: names joined with dots, a nested function's body not
+part of its parent's), then `FNF`/`FNH`. `hit` is whether the function ran
+(its PY_START was recorded) when the data has rcov's function data, else
+whether any of its statements ran, which is coverage.py's rule. With line
+counts (`--count`), `DA` gives the count instead of 1. Line checksums
+(`DA:line,hit,md5`) are off by default, as in coverage.py (`[lcov]
+line_checksums`).
 """
 
 from __future__ import annotations
@@ -87,6 +92,44 @@ def _branch_records(report: FileReport, phrases: Callable[[], ArcPhrases], out: 
         out.write(f"BRH:{sum(taken for _, taken in stats.values())}\n")
 
 
+def _function_records(report: FileReport, source: str, out: TextIO) -> None:
+    from .functions import def_regions
+
+    try:
+        regions = [r for r in def_regions(source) if r.lines]
+    except (SyntaxError, ValueError):
+        return
+    if not regions:
+        return
+    result = report.result
+    statements = set(result.statements)
+    executed = set(result.executed_lines)
+    called: dict[int, bool] = {}
+    if report.functions is not None:
+        called = {f.line: f.called for f in report.functions if f.kind == "function"}
+    spans = sorted(
+        (min(r.start, min(r.lines)), max(r.start, max(r.lines)), i) for i, r in enumerate(regions)
+    )
+    found = hit_count = 0
+    names: set[str] = set()
+    for first, last, i in spans:
+        region = regions[i]
+        if not region.lines & statements:
+            continue
+        found += 1
+        hit = called.get(region.start, bool(region.lines & executed))
+        hit_count += hit
+        name = _field(region.name)
+        if name in names:
+            name += f"@{first}"
+        else:
+            names.add(name)
+        out.write(f"FN:{first},{last},{name}\n")
+        out.write(f"FNDA:{int(hit)},{name}\n")
+    out.write(f"FNF:{found}\n")
+    out.write(f"FNH:{hit_count}\n")
+
+
 def _file_record(report: FileReport, out: TextIO, *, branch: bool, line_checksums: bool) -> None:
     result = report.result
     out.write(f"SF:{_field(report.name)}\n")
@@ -101,15 +144,23 @@ def _file_record(report: FileReport, out: TextIO, *, branch: bool, line_checksum
     if line_checksums:
         source_lines = (text() or "").splitlines()
     missing = set(result.missing_lines)
+    counts = report.line_counts
     for line in sorted(result.statements):
         checksum = ""
         if source_lines:
             checksum = "," + line_hash(source_lines[line - 1] if line <= len(source_lines) else "")
-        out.write(f"DA:{line},{int(line not in missing)}{checksum}\n")
+        hit = int(line not in missing)
+        if counts is not None and hit:
+            # A statement whose line events all came from later lines ran too.
+            hit = max(counts.get(line, 0), 1)
+        out.write(f"DA:{line},{hit}{checksum}\n")
     nums = report.numbers
     if nums.n_statements > 0:
         out.write(f"LF:{nums.n_statements}\n")
         out.write(f"LH:{nums.n_executed}\n")
+    code = text()
+    if code is not None:
+        _function_records(report, code, out)
 
     if branch:
         phrases: list[ArcPhrases] = []

@@ -75,6 +75,8 @@ def write_process_config(options: RunOptions, cwd: str, directory: str | None = 
         "data_file": options.data_file,
         "relative_files": options.relative_files,
         "sigterm": options.sigterm,
+        "count": options.count,
+        "trackcalls": options.trackcalls,
     }
     fd, path = tempfile.mkstemp(prefix="rcov-process-", suffix=".json", dir=directory)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -103,6 +105,8 @@ def _child_options(path: str) -> tuple[RunOptions, str | None]:
                 relative_files=saved["relative_files"],
             )
             options.sigterm = bool(saved.get("sigterm", False))
+            options.count = bool(saved.get("count", False))
+            options.trackcalls = bool(saved.get("trackcalls", False))
             return _as_child(options), saved["cwd"]
     from .rcfile import read_settings
 

@@ -55,7 +55,12 @@ class Session:
         has_source = bool(self.filter.source_dirs or self.filter.source_pkgs)
         if has_source and split_option_list(options.include):
             _say("--include is ignored because --source is set")
-        self.collector = _rcov.Collector(branch=options.branch, cache_dir=options.cache_dir)
+        self.collector = _rcov.Collector(
+            branch=options.branch,
+            cache_dir=options.cache_dir,
+            count=options.count,
+            track_calls=options.trackcalls,
+        )
         self.finder = MeasuringFinder(self.collector, self.filter)
         self._started = False
         self._finished = False
@@ -69,6 +74,8 @@ class Session:
         # saves only what it executed, and only if anything; the parent lists
         # the never-imported files.
         self.child = False
+        # The (caller, callee) pairs for the JSON report, once finished.
+        self.calls: list[tuple[tuple[str, str, int], tuple[str, str, int]]] = []
         # coverage.py's static context: the label of everything recorded,
         # joined to each dynamic context (`static|dynamic`).
         self.static_context = ""
@@ -141,6 +148,18 @@ class Session:
                     data.add_lines(key(path), lines, context=context)
         for path in self.collector.measured_files():
             data.touch(key(path))
+        for path, functions in self.collector.functions().items():
+            data.add_functions(key(path), [(name, line) for name, line, ran in functions if ran])
+        if self.options.count:
+            for path, counts in self.collector.line_counts().items():
+                data.add_line_counts(key(path), counts)
+        if self.options.trackcalls:
+            data.add_calls(
+                [
+                    ((key(caller[0]), *caller[1:]), (key(callee[0]), *callee[1:]))
+                    for caller, callee in self.collector.calls()
+                ]
+            )
         if self.child:
             return data
         for pkg in self.filter.unseen_packages():
@@ -226,6 +245,8 @@ class Session:
                         branch=opts.branch,
                         version=_rcov.__version__,
                         precision=opts.precision,
+                        calls=self.calls,
+                        cwd=self.filter.cwd,
                     )
             except OSError as exc:
                 _say(f"couldn't write the JSON report: {exc}")
@@ -244,6 +265,23 @@ class Session:
             self._table(reports, sys.stdout)
             sys.stdout.flush()
 
+    def write_calls(self) -> None:
+        """With `--trackcalls`, list the calling relationships after the report."""
+        opts = self.options
+        if not (opts.trackcalls and opts.report) or sys.stdout is None:
+            return
+        from .tracereport import write_calls
+
+        if opts.report_file is not None:
+            try:
+                with open(opts.report_file, "a", encoding="utf-8") as f:
+                    write_calls(self.calls, self.filter.cwd, f)
+            except OSError as exc:
+                _say(f"couldn't write the report: {exc}")
+        else:
+            write_calls(self.calls, self.filter.cwd, sys.stdout)
+            sys.stdout.flush()
+
     def _table(self, reports: list[FileReport], out: TextIO) -> None:
         opts = self.options
         write_report(
@@ -253,6 +291,10 @@ class Session:
             precision=opts.precision,
             skip_covered=opts.skip_covered,
         )
+        if opts.show_functions:
+            from .tracereport import write_functions
+
+            write_functions(reports, out)
 
     def finish(self) -> None:
         """Stop measuring and write the reports; never raises."""
@@ -264,9 +306,11 @@ class Session:
             data = self.data()
             self.save(data)
             data = self._with_children(data)
+            self.calls = data.calls()
             # Analysing every file costs a compile each: only for a report.
             if self.options.reports:
                 self.write_reports(self.results(data))
+            self.write_calls()
         except BrokenPipeError:
             pass  # stdout went away (`... | head`): nothing to say it to
         except Exception as exc:  # noqa: BLE001 - reporting must never break the exit

@@ -15,6 +15,10 @@ import re
 
 from ._rcov import FileResult
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .functions import FunctionReport
+
 __all__ = ["FileReport", "Numbers", "display_covered", "human_key", "relative_name"]
 
 
@@ -159,10 +163,24 @@ def human_key(name: str) -> tuple[list[str | int], str]:
 
 
 class FileReport:
-    """One measured file: its name in reports, its absolute path and its results."""
+    """One measured file: its name in reports, its absolute path and its results.
 
-    def __init__(self, name: str, path: str, result: FileResult) -> None:
+    `functions` lists its functions and whether they ran (None when the data
+    has no function data, as coverage.py's has not); `line_counts` maps each
+    line that ran to how many times (None unless recorded with `--count`).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        path: str,
+        result: FileResult,
+        functions: list[FunctionReport] | None = None,
+        line_counts: dict[int, int] | None = None,
+    ) -> None:
         self.name = name
         self.path = path
         self.result = result
         self.numbers = Numbers.of(result)
+        self.functions = functions
+        self.line_counts = line_counts

@@ -15,22 +15,27 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
 use pyo3::types::{PyBytes, PyCode};
-use rcov_instrument::{Analysis, Arc as LineArc, EdgeId, LineOrigin, Options, Patterns};
+use rcov_instrument::{
+    Analysis, Arc as LineArc, EdgeId, LineOrigin, Options, Patterns, PROBE_BASE,
+};
 
 use crate::code_cache::{file_identity, CacheKey, CodeCache, Entry};
 use crate::compile::{compile_catching_warnings, target_options, walk_tree, CodeTree};
 use crate::contexts::{ContextNames, EarlierHits};
 use crate::error::{catch_panic, RcovError};
-use crate::hits::{FileHits, HitBits};
+use crate::hits::{split_probes, FileHits, HitBits, SplitProbe};
 use crate::linetable::LineRemap;
-use crate::monitor::{CodeFiles, LineMonitor};
+use crate::monitor::{unit_lines, CodeFiles, CodeId, LineMonitor, RecordOptions};
 use crate::news::{News, Reported};
 use crate::results::{executed_arcs, executed_lines};
 
-/// Measures the files it compiles: lines always, branch edges when `branch`.
+/// Measures the files it compiles: lines and the code objects that ran
+/// always, branch edges when `branch`, line counts when `count`, (caller,
+/// callee) pairs when `track_calls`.
 #[pyclass(frozen, module = "rcov._rcov")]
 pub struct Collector {
     branch: bool,
+    record: RecordOptions,
     code_files: Arc<CodeFiles>,
     state: Mutex<State>,
     /// `code_files.new_hits()` when `new_coverage` last looked.
@@ -50,6 +55,8 @@ struct State {
     files: BTreeMap<String, MeasuredFile>,
     monitor: Option<LineMonitor>,
     contexts: ContextNames,
+    /// The number the next new file gets (see `CodeId`).
+    next_file: u32,
 }
 
 /// What is kept of a compiled file: enough to analyse it again at the end.
@@ -60,6 +67,10 @@ struct MeasuredFile {
     probes: Arc<[EdgeId]>,
     /// Live hits, of the current context.
     hits: Arc<FileHits>,
+    /// The file's number in the `CodeId`s of its code objects.
+    number: u32,
+    /// The probes that split a line (for line counts).
+    splits: Arc<[SplitProbe]>,
     /// Hits of the contexts that were current before.
     earlier: EarlierHits,
     code_objects: Vec<Py<PyAny>>,
@@ -82,6 +93,12 @@ pub struct Prepared {
 /// Per file: executed lines, and in branch mode executed arcs.
 type Executed = BTreeMap<String, (Vec<i32>, Option<Vec<LineArc>>)>;
 
+/// A code object as reports name it: file, `co_qualname`, `co_firstlineno`.
+type FunctionName = (String, String, u32);
+
+/// Per file, each code object as `(co_qualname, co_firstlineno, started)`.
+type Functions = BTreeMap<String, Vec<(String, u32, bool)>>;
+
 /// Every measured file with a copy of some of its hits.
 type Snapshot = Vec<(String, FileSnapshot)>;
 
@@ -90,10 +107,20 @@ impl Collector {
     /// `cache_dir`: where compiled instrumented code is kept between runs
     /// (None: no cache).
     #[new]
-    #[pyo3(signature = (*, branch, cache_dir=None))]
-    fn new(py: Python<'_>, branch: bool, cache_dir: Option<String>) -> Self {
+    #[pyo3(signature = (*, branch, cache_dir = None, count = false, track_calls = false))]
+    fn new(
+        py: Python<'_>,
+        branch: bool,
+        cache_dir: Option<String>,
+        count: bool,
+        track_calls: bool,
+    ) -> Self {
         Collector {
             branch,
+            record: RecordOptions {
+                count_lines: count,
+                track_calls,
+            },
             code_files: Arc::default(),
             state: Mutex::default(),
             new_hits_seen: AtomicU64::new(0),
@@ -115,10 +142,14 @@ impl Collector {
         source: &str,
         filename: &str,
     ) -> Result<Bound<'py, PyAny>, RcovError> {
-        if let Some(module) = self.load_cached(py, source, filename)? {
-            return Ok(module);
+        // Counting lines needs the rewrite's line origins (`split_probes`),
+        // which the cache does not keep: a counting run compiles afresh.
+        if !self.record.count_lines {
+            if let Some(module) = self.load_cached(py, source, filename)? {
+                return Ok(module);
+            }
         }
-        let (tree, probes, warned) = if self.branch {
+        let (tree, probes, splits, warned) = if self.branch {
             let options = target_options(py);
             let rewritten =
                 py.detach(|| catch_panic("rewrite", || rcov_instrument::rewrite(source, &options)));
@@ -140,19 +171,20 @@ impl Collector {
             let warned = !warnings.is_empty();
             warnings.show(filename, Some(&lines))?;
             let tree = walk_tree(&compiled, Some(&lines))?;
-            (tree, rewrite.probes, warned)
+            let splits = split_probes(&rewrite.lines);
+            (tree, rewrite.probes, splits, warned)
         } else {
             let (compiled, warnings) = compile_catching_warnings(py, source, filename)?;
             let warned = !warnings.is_empty();
             warnings.show(filename, None)?;
-            (walk_tree(&compiled?, None)?, Vec::new(), warned)
+            (walk_tree(&compiled?, None)?, Vec::new(), Vec::new(), warned)
         };
         // A file that warns while compiling is compiled on every run, so that
         // its warnings show on every run, as a main script's do.
         if !warned {
             self.store_cached(py, source, filename, &tree.module, &probes);
         }
-        self.register(py, source, filename, &tree, probes)?;
+        self.register(py, source, filename, &tree, probes, splits)?;
         Ok(tree.module)
     }
 
@@ -192,12 +224,14 @@ impl Collector {
         catch_panic("adopt", || {
             let remap = prepared.lines.as_deref().map(LineRemap::new);
             let tree = walk_tree(code, remap.as_ref())?;
+            let splits = prepared.lines.as_deref().map(split_probes);
             self.register(
                 py,
                 &prepared.source,
                 &prepared.filename,
                 &tree,
                 prepared.probes.clone(),
+                splits.unwrap_or_default(),
             )?;
             Ok::<_, RcovError>(tree.module)
         })
@@ -207,7 +241,7 @@ impl Collector {
         if let Some(monitor) = &self.lock(py).monitor {
             return Ok(monitor.tool());
         }
-        let monitor = LineMonitor::start(py, &self.code_files)?;
+        let monitor = LineMonitor::start(py, &self.code_files, self.record)?;
         let code_objects = {
             let mut state = self.lock(py);
             if let Some(running) = &state.monitor {
@@ -220,7 +254,7 @@ impl Collector {
             state.monitor = Some(monitor);
             state.all_code_objects(py)
         };
-        monitor.set_line_events(py, code_objects, true)?;
+        monitor.set_events(py, code_objects, true)?;
         Ok(monitor.tool())
     }
 
@@ -232,7 +266,7 @@ impl Collector {
             };
             (monitor, state.all_code_objects(py))
         };
-        let turned_off = monitor.set_line_events(py, code_objects, false);
+        let turned_off = monitor.set_events(py, code_objects, false);
         monitor.stop(py)?;
         turned_off
     }
@@ -253,14 +287,14 @@ impl Collector {
                 pyo3::exceptions::PyRuntimeError::new_err("not measuring"),
             ));
         };
-        let new = LineMonitor::start_elsewhere(py, &self.code_files)?;
+        let new = LineMonitor::start_elsewhere(py, &self.code_files, self.record)?;
         let code_objects = {
             let mut state = self.lock(py);
             state.monitor = Some(new);
             state.all_code_objects(py)
         };
-        new.set_line_events(py, code_objects.iter().cloned(), true)?;
-        let turned_off = old.set_line_events(py, code_objects, false);
+        new.set_events(py, code_objects.iter().cloned(), true)?;
+        let turned_off = old.set_events(py, code_objects, false);
         old.stop(py)?;
         turned_off?;
         Ok(new.tool())
@@ -286,7 +320,72 @@ impl Collector {
             .lock_py_attached(py)
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
+        self.code_files.clear_calls();
         self.rearm(py)
+    }
+
+    /// Per file, each code object of its tree (module first) as
+    /// `(co_qualname, co_firstlineno, started)`.
+    fn functions(&self, py: Python<'_>) -> PyResult<Functions> {
+        let files: Vec<(String, Arc<FileHits>, Vec<Py<PyAny>>)> = self
+            .lock(py)
+            .files
+            .iter()
+            .map(|(name, file)| (name.clone(), Arc::clone(&file.hits), file.code_list(py)))
+            .collect();
+        files
+            .into_iter()
+            .map(|(name, hits, codes)| {
+                let functions = codes
+                    .iter()
+                    .enumerate()
+                    .map(|(index, code)| {
+                        let (qualname, line) = code_name(code.bind(py))?;
+                        Ok((qualname, line, hits.started(index)))
+                    })
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok((name, functions))
+            })
+            .collect()
+    }
+
+    /// Per file, `(line, count)` for each line that ran (empty unless
+    /// counting).
+    fn line_counts(&self, py: Python<'_>) -> BTreeMap<String, Vec<(u32, u64)>> {
+        self.lock(py)
+            .files
+            .iter()
+            .map(|(name, file)| (name.clone(), file.hits.line_counts(&file.splits)))
+            .collect()
+    }
+
+    /// The (caller, callee) pairs recorded (none unless tracking calls).
+    fn calls(&self, py: Python<'_>) -> PyResult<Vec<(FunctionName, FunctionName)>> {
+        let files: BTreeMap<u32, (String, Vec<Py<PyAny>>)> = self
+            .lock(py)
+            .files
+            .iter()
+            .map(|(name, file)| (file.number, (name.clone(), file.code_list(py))))
+            .collect();
+        let name_of = |id: CodeId| -> PyResult<Option<FunctionName>> {
+            let Some((file, codes)) = files.get(&id.file) else {
+                return Ok(None);
+            };
+            let Some(code) = codes.get(id.index as usize) else {
+                return Ok(None);
+            };
+            let (qualname, line) = code_name(code.bind(py))?;
+            Ok(Some((file.clone(), qualname, line)))
+        };
+        let mut pairs = Vec::new();
+        for (caller, callee) in self.code_files.calls() {
+            // A pair of a file compiled again since has no names any more.
+            if let (Some(caller), Some(callee)) = (name_of(caller)?, name_of(callee)?) {
+                pairs.push((caller, callee));
+            }
+        }
+        pairs.sort();
+        Ok(pairs)
     }
 
     fn measured_files(&self, py: Python<'_>) -> Vec<String> {
@@ -418,7 +517,7 @@ impl Collector {
         };
         self.code_files.reset_lines();
         match monitor {
-            Some(monitor) => monitor.set_line_events(py, code_objects, true),
+            Some(monitor) => monitor.set_events(py, code_objects, true),
             None => Ok(()),
         }
     }
@@ -456,7 +555,7 @@ impl Collector {
         // The cached tree is on original lines already: walking it only
         // collects its code objects and statements.
         let tree = walk_tree(&code, None)?;
-        self.register(py, source, filename, &tree, entry.probes)?;
+        self.register(py, source, filename, &tree, entry.probes, Vec::new())?;
         Ok(Some(tree.module))
     }
 
@@ -532,21 +631,56 @@ impl Collector {
         filename: &str,
         tree: &CodeTree<'_>,
         probes: Vec<EdgeId>,
+        splits: Vec<SplitProbe>,
     ) -> PyResult<()> {
+        let unit_lines = if self.record.count_lines {
+            tree.code_objects
+                .iter()
+                .map(unit_lines)
+                .collect::<PyResult<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
+        let mut function_lines = Vec::new();
+        for (code, lines) in tree.code_objects.iter().zip(&unit_lines) {
+            let flags: u32 = code.getattr(pyo3::intern!(py, "co_flags"))?.extract()?;
+            if flags & CO_NEWLOCALS != 0 {
+                function_lines.push(&**lines);
+            }
+        }
+        let splits = without_function_entries(splits, &function_lines);
         let (monitor, replaced, unregistered) = {
             let mut state = self.lock(py);
             let mut previous = state.files.remove(filename);
-            let (hits, earlier, analysis) = match &mut previous {
-                Some(previous) if *previous.source == *source && *previous.probes == *probes => (
-                    Arc::clone(&previous.hits),
-                    std::mem::take(&mut previous.earlier),
-                    Arc::clone(&previous.analysis),
-                ),
-                _ => (
-                    Arc::new(FileHits::new(last_line(source), probes.len())),
-                    EarlierHits::default(),
-                    Arc::default(),
-                ),
+            let code_count = tree.code_objects.len();
+            let (hits, earlier, analysis, number) = match &mut previous {
+                Some(previous)
+                    if *previous.source == *source
+                        && *previous.probes == *probes
+                        && previous.code_objects.len() == code_count =>
+                {
+                    (
+                        Arc::clone(&previous.hits),
+                        std::mem::take(&mut previous.earlier),
+                        Arc::clone(&previous.analysis),
+                        previous.number,
+                    )
+                }
+                _ => {
+                    let hits = FileHits::for_tree(
+                        last_line(source),
+                        probes.len(),
+                        code_count,
+                        self.record.count_lines,
+                    );
+                    state.next_file += 1;
+                    (
+                        Arc::new(hits),
+                        EarlierHits::default(),
+                        Arc::default(),
+                        state.next_file,
+                    )
+                }
             };
             let mut unregistered = match &previous {
                 Some(previous) => self.code_files.remove(&previous.code_objects),
@@ -556,12 +690,16 @@ impl Collector {
                 &tree.code_objects,
                 &tree.event_lines,
                 &hits,
+                number,
+                unit_lines,
             ));
             let file = MeasuredFile {
                 source: Arc::from(source),
                 raw_statements: tree.raw_statements.iter().copied().collect(),
                 probes: Arc::from(probes),
                 hits,
+                number,
+                splits: Arc::from(splits),
                 earlier,
                 code_objects: tree
                     .code_objects
@@ -582,12 +720,38 @@ impl Collector {
                     .code_objects
                     .iter()
                     .map(|code| code.bind(py).clone());
-                monitor.set_line_events(py, old, false)?;
+                monitor.set_events(py, old, false)?;
             }
-            monitor.set_line_events(py, tree.code_objects.iter().cloned(), true)?;
+            monitor.set_events(py, tree.code_objects.iter().cloned(), true)?;
         }
         Ok(())
     }
+}
+
+/// `co_flags` bit of functions (not of modules and class bodies).
+const CO_NEWLOCALS: u32 = 0x2;
+
+/// Drops the split probes that sit first in a function of one line (`def
+/// f(): return 1`): nothing before them reports a line (only `RESUME` and
+/// its like run there), so the report of the line after such a probe is the
+/// one the original function makes too. `unit_lines` are the line tables of
+/// the file's functions.
+fn without_function_entries(splits: Vec<SplitProbe>, unit_lines: &[&[u32]]) -> Vec<SplitProbe> {
+    let entries: Vec<(u32, u32)> = unit_lines
+        .iter()
+        .filter_map(|lines| {
+            let first = *lines.first()?;
+            let next = lines.iter().copied().find(|&line| line != first)?;
+            Some((first, next))
+        })
+        .collect();
+    splits
+        .into_iter()
+        .filter(|&(probe, line)| {
+            let probe_line = PROBE_BASE.saturating_add(probe as u32);
+            !entries.contains(&(line, probe_line))
+        })
+        .collect()
 }
 
 /// The file this extension module was loaded from.
@@ -616,6 +780,25 @@ fn original_verdict(py: Python<'_>, source: &str, filename: &str, failure: RcovE
             Err(warning_error) => warning_error,
         },
         Err(err) => err.into(),
+    }
+}
+
+/// `(co_qualname, co_firstlineno)` of a code object.
+fn code_name(code: &Bound<'_, PyAny>) -> PyResult<(String, u32)> {
+    let py = code.py();
+    Ok((
+        code.getattr(pyo3::intern!(py, "co_qualname"))?.extract()?,
+        code.getattr(pyo3::intern!(py, "co_firstlineno"))?
+            .extract()?,
+    ))
+}
+
+impl MeasuredFile {
+    fn code_list(&self, py: Python<'_>) -> Vec<Py<PyAny>> {
+        self.code_objects
+            .iter()
+            .map(|code| code.clone_ref(py))
+            .collect()
     }
 }
 

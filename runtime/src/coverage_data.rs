@@ -14,6 +14,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::trace_data::TraceData;
+
 /// A branch-mode arc: `(from, to)`, negative numbers for entries and exits.
 pub type Arc = (i32, i32);
 
@@ -68,6 +70,8 @@ pub struct CoverageData {
     pub has_arcs: Option<bool>,
     /// Every measured file; one with no data has no context.
     pub files: BTreeMap<String, ByContext>,
+    /// Functions run, line counts, call pairs: rcov's own tables.
+    pub trace: TraceData,
 }
 
 impl CoverageData {
@@ -75,6 +79,7 @@ impl CoverageData {
         CoverageData {
             has_arcs,
             files: BTreeMap::new(),
+            trace: TraceData::default(),
         }
     }
 
@@ -232,6 +237,7 @@ impl CoverageData {
                 ours.arcs.extend(data.arcs.iter().copied());
             }
         }
+        self.trace.update(&other.trace, map_path);
         Ok(())
     }
 }

@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 use crate::coverage_data::{Arc as LineArc, CoverageData};
 use crate::datafile;
 use crate::error::{catch_panic, RcovError};
+use crate::trace_data::{FileFunction, Function};
 
 /// A coverage data set: lines or arcs per measured file.
 #[pyclass(module = "rcov._rcov", name = "CoverageData")]
@@ -107,6 +108,52 @@ impl CoverageDataObject {
         catch_panic("update", || {
             self.0.update(&other.0, rename, (&names.0, &names.1))
         })
+    }
+
+    /// Records functions of `path` that ran, as `(co_qualname, co_firstlineno)`.
+    fn add_functions(&mut self, path: &str, functions: Vec<Function>) {
+        self.0
+            .trace
+            .functions
+            .entry(path.to_string())
+            .or_default()
+            .extend(functions);
+    }
+
+    /// The functions of `path` that ran; None if no function data was
+    /// recorded for it (data of coverage.py, or of an earlier rcov).
+    fn functions(&self, path: &str) -> Option<Vec<Function>> {
+        let recorded = self.0.trace.functions.get(path);
+        recorded.map(|functions| functions.iter().cloned().collect())
+    }
+
+    /// Adds `(line, count)` run counts of `path`.
+    fn add_line_counts(&mut self, path: &str, counts: Vec<(u32, u64)>) {
+        let ours = self
+            .0
+            .trace
+            .line_counts
+            .entry(path.to_string())
+            .or_default();
+        for (line, count) in counts {
+            let total = ours.entry(line).or_default();
+            *total = total.saturating_add(count);
+        }
+    }
+
+    /// How many times each line of `path` ran; None unless counted.
+    fn line_counts(&self, path: &str) -> Option<HashMap<u32, u64>> {
+        let counts = self.0.trace.line_counts.get(path)?;
+        Some(counts.iter().map(|(&line, &count)| (line, count)).collect())
+    }
+
+    fn add_calls(&mut self, calls: Vec<(FileFunction, FileFunction)>) {
+        self.0.trace.calls.extend(calls);
+    }
+
+    /// The (caller, callee) pairs, each `(path, co_qualname, co_firstlineno)`.
+    fn calls(&self) -> Vec<(FileFunction, FileFunction)> {
+        self.0.trace.calls.iter().cloned().collect()
     }
 
     fn __len__(&self) -> usize {

@@ -26,6 +26,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::coverage_data::{CoverageData, DataError, FileData};
 use crate::numbits::{numbits_to_nums, nums_to_numbits};
+use crate::trace_data;
 
 /// The schema version coverage.py 7.x reads and writes.
 pub const SCHEMA_VERSION: i64 = 7;
@@ -238,6 +239,8 @@ fn write_file(
                 }
             }
         }
+        let file_ids = data.files.keys().map(String::as_str).zip(1i64..).collect();
+        trace_data::write_tables(&tx, &data.trace, &file_ids).map_err(&err)?;
         tx.commit().map_err(&err)?;
         con.close().map_err(|(_, e)| err(e))?;
     }
@@ -365,6 +368,7 @@ pub fn read(path: &Path) -> Result<CoverageData, DataError> {
             }
         }
     }
+    data.trace = trace_data::read_tables(&con, &paths).map_err(&err)?;
     Ok(data)
 }
 

@@ -1,12 +1,13 @@
 //! The hit store: which lines and probes of a file have run.
 //!
-//! The LINE callback writes here from any thread, without the GIL on
-//! free-threaded builds, so every bit lives in an `AtomicU64` word and is set
+//! The LINE and PY_START callbacks write here from any thread, without the
+//! GIL on free-threaded builds, so every bit lives in an `AtomicU64` word and is set
 //! with a relaxed `fetch_or`: setting a bit commutes with every other set, so
 //! no ordering between threads is needed, and a plain load first keeps an
 //! already-set word's cache line shared. The sizes are fixed when the file is
-//! compiled (its last line, its probe count), so the store never reallocates
-//! under a running callback.
+//! compiled (its last line, its probe count, its code objects), so the store
+//! never reallocates under a running callback. With `--count` each line also
+//! has a counter, added to with a relaxed `fetch_add` for the same reason.
 //!
 //! Readers copy bits out as plain [`Bits`] ([`HitBits`] per file): a
 //! snapshot, or a take that clears the store word by word with an atomic
@@ -18,7 +19,7 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use rcov_instrument::PROBE_BASE;
+use rcov_instrument::{LineOrigin, PROBE_BASE};
 
 /// A fixed-size set of small integers that many threads may add to at once.
 #[derive(Debug)]
@@ -189,21 +190,127 @@ impl HitBits {
     }
 }
 
-/// One file's hits: original line numbers, and probe numbers (reported by
-/// the callback as line `PROBE_BASE + k`).
+/// One file's hits: original line numbers, probe numbers (reported by the
+/// callback as line `PROBE_BASE + k`), the code objects that started (by
+/// their index in the file's code tree) and, when counting, line counts.
 #[derive(Debug)]
 pub struct FileHits {
     lines: AtomicBits,
     probes: AtomicBits,
+    functions: AtomicBits,
+    /// One counter per line when counting; empty otherwise.
+    counts: Box<[AtomicU64]>,
+    /// One counter per probe when counting; empty otherwise.
+    probe_counts: Box<[AtomicU64]>,
+}
+
+/// Counters for `0..len` when counting, else none.
+fn counters(len: usize, counting: bool) -> Box<[AtomicU64]> {
+    let len = if counting { len } else { 0 };
+    (0..len).map(|_| AtomicU64::new(0)).collect()
+}
+
+/// A probe that splits an original line (`if x: y` becomes `if x:`, the
+/// probe, `y` on lines of their own): each time it runs, the rest of its
+/// line starts again and CPython reports that line once more than it would
+/// for the original. `(probe, line)`.
+pub type SplitProbe = (usize, u32);
+
+/// The probes of a rewrite that split a line: a run of lines of one probe
+/// between two parts of the same original line.
+pub fn split_probes(lines: &[LineOrigin]) -> Vec<SplitProbe> {
+    let mut splits = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let LineOrigin::Probe(k) = lines[i] else {
+            i += 1;
+            continue;
+        };
+        let start = i;
+        while i < lines.len() && lines[i] == LineOrigin::Probe(k) {
+            i += 1;
+        }
+        let before = start.checked_sub(1).map(|b| lines[b]);
+        if let (Some(LineOrigin::Source(a)), Some(&LineOrigin::Source(b))) = (before, lines.get(i))
+        {
+            if a == b {
+                splits.push((k as usize, a));
+            }
+        }
+    }
+    splits
 }
 
 impl FileHits {
     /// Room for lines `1..=last_line` and probes `0..probe_count`.
     pub fn new(last_line: u32, probe_count: usize) -> Self {
+        Self::for_tree(last_line, probe_count, 0, false)
+    }
+
+    /// Room for lines `1..=last_line`, probes `0..probe_count` and code
+    /// objects `0..code_count`; line counters too when `counting`.
+    pub fn for_tree(last_line: u32, probe_count: usize, code_count: usize, counting: bool) -> Self {
         FileHits {
             lines: AtomicBits::new(last_line as usize + 1),
             probes: AtomicBits::new(probe_count),
+            functions: AtomicBits::new(code_count),
+            counts: counters(last_line as usize + 1, counting),
+            probe_counts: counters(probe_count, counting),
         }
+    }
+
+    /// Records that the code object at `index` of the file's tree started.
+    pub fn record_start(&self, index: usize) {
+        self.functions.set(index);
+    }
+
+    /// Whether the code object at `index` of the file's tree ever started.
+    pub fn started(&self, index: usize) -> bool {
+        self.functions.contains(index)
+    }
+
+    /// Records one more run of a line (or probe) as the LINE event reports
+    /// it, when counting; returns false if there is nothing to count (its
+    /// event can be disabled).
+    pub fn count(&self, line: i64) -> bool {
+        let Ok(line) = u64::try_from(line) else {
+            return false;
+        };
+        let counter = match line.checked_sub(u64::from(PROBE_BASE)) {
+            Some(probe) => self.probe_counts.get(probe as usize),
+            None => self.counts.get(line as usize),
+        };
+        match counter {
+            Some(counter) => {
+                counter.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Lines that ran, with how many times as the original program would
+    /// report them: the extra report of a line after each run of a probe
+    /// that `splits` it is taken off. Empty unless counting.
+    pub fn line_counts(&self, splits: &[SplitProbe]) -> Vec<(u32, u64)> {
+        let mut counts: Vec<u64> = self
+            .counts
+            .iter()
+            .map(|counter| counter.load(Ordering::Relaxed))
+            .collect();
+        for &(probe, line) in splits {
+            let runs = self
+                .probe_counts
+                .get(probe)
+                .map_or(0, |counter| counter.load(Ordering::Relaxed));
+            if let Some(count) = counts.get_mut(line as usize) {
+                *count = count.saturating_sub(runs);
+            }
+        }
+        (0u32..)
+            .zip(counts)
+            .filter(|&(_, count)| count > 0)
+            .collect()
     }
 
     /// Records a line number as the LINE event reports it; true if it was
@@ -218,10 +325,15 @@ impl FileHits {
         }
     }
 
-    /// Forgets every line and probe (a forked child starting its own data).
+    /// Forgets every line, probe, start and count (a forked child starting
+    /// its own data).
     pub fn clear(&self) {
         self.lines.clear();
         self.probes.clear();
+        self.functions.clear();
+        for counter in self.counts.iter().chain(self.probe_counts.iter()) {
+            counter.store(0, Ordering::Relaxed);
+        }
     }
 
     /// Original lines that ran, ascending.
@@ -317,14 +429,65 @@ mod tests {
 
     #[test]
     fn clear_forgets_lines_and_probes() {
-        let hits = FileHits::new(10, 2);
+        let hits = FileHits::for_tree(10, 2, 2, true);
         hits.record(3);
         hits.record(i64::from(PROBE_BASE) + 1);
+        hits.record_start(1);
+        assert!(hits.count(3));
         hits.clear();
         assert_eq!(hits.lines().count(), 0);
         assert!(!hits.probe_hit(1));
+        assert!(!hits.started(1));
+        assert!(hits.line_counts(&[]).is_empty());
         hits.record(4);
         assert_eq!(hits.lines().collect::<Vec<_>>(), vec![4]);
+    }
+
+    #[test]
+    fn counts_lines_less_the_runs_of_probes_that_split_them() {
+        let hits = FileHits::for_tree(5, 2, 0, true);
+        for line in [2, 2, 5, 2, 6, -1] {
+            hits.count(line);
+        }
+        assert!(hits.count(i64::from(PROBE_BASE)));
+        assert!(!hits.count(i64::from(PROBE_BASE) + 2));
+        assert_eq!(hits.line_counts(&[]), vec![(2, 3), (5, 1)]);
+        assert_eq!(hits.line_counts(&[(0, 2)]), vec![(2, 2), (5, 1)]);
+        // Not counting: nothing is stored.
+        let plain = FileHits::new(5, 1);
+        assert!(!plain.count(2));
+        assert!(plain.line_counts(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_probe_between_two_parts_of_a_line_splits_it() {
+        use LineOrigin::{Probe, Source};
+        // if x:/probe 0/y (line 2 split); probe 1 between lines 2 and 3;
+        // probe 2 (two lines) between parts of line 3.
+        let lines = [
+            Source(1),
+            Source(2),
+            Probe(0),
+            Source(2),
+            Probe(1),
+            Source(3),
+            Probe(2),
+            Probe(2),
+            Source(3),
+            Probe(3),
+        ];
+        assert_eq!(split_probes(&lines), vec![(0, 2), (2, 3)]);
+    }
+
+    #[test]
+    fn records_started_code_objects() {
+        let hits = FileHits::for_tree(1, 0, 3, false);
+        hits.record_start(2);
+        hits.record_start(7);
+        assert_eq!(
+            (0..4).map(|k| hits.started(k)).collect::<Vec<_>>(),
+            vec![false, false, true, false]
+        );
     }
 
     #[test]

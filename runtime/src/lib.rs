@@ -12,11 +12,14 @@
 //! - [`contexts`]: context names, and each file's hits of earlier contexts;
 //! - [`instrumented`]: one file's rewrite and probe table, for tools;
 //! - [`coverage_data`], [`numbits`], [`datafile`]: coverage.py's data files
-//!   (model, line encoding, SQLite storage), shown to Python by [`data_object`].
+//!   (model, line encoding, SQLite storage), shown to Python by [`data_object`];
+//!   [`trace_data`]: rcov's own tables in them (functions run, line counts,
+//!   call pairs).
 //!
-//! `code_cache`, `linetable`, `hits`, `results`, `numbits`, `coverage_data` and `datafile`
-//! use no PyO3 and are unit-tested with plain `cargo test`. Errors are [`error::RcovError`] everywhere and become
-//! Python exceptions here, in one place.
+//! `code_cache`, `linetable`, `hits`, `results`, `numbits`, `coverage_data`,
+//! `trace_data` and `datafile` use no PyO3 and are unit-tested with plain
+//! `cargo test`. Errors are [`error::RcovError`] everywhere and become Python
+//! exceptions here, in one place.
 
 pub mod code_cache;
 pub mod collector;
@@ -35,6 +38,7 @@ pub mod monitor;
 pub mod news;
 pub mod numbits;
 pub mod results;
+pub mod trace_data;
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyRuntimeError};

@@ -1,13 +1,26 @@
-//! `sys.monitoring`: the tool id, the LINE callback, local events.
+//! `sys.monitoring`: the tool id, the LINE and PY_START callbacks, local
+//! events.
 //!
 //! Events are enabled *locally* on each measured code object, so unmeasured
-//! code never calls into rcov. The callback is a method of a frozen pyclass
+//! code never calls into rcov. Each callback is a method of a frozen pyclass
 //! (PyO3's fastest callable, called through vectorcall) and does no Python
 //! work: it finds the file of the code object by address in a hash map, sets
 //! one bit and returns the cached `sys.monitoring.DISABLE`, after which
-//! CPython never reports that line of that code object again. When a code
-//! object has reported every line it can, its local events are turned off
-//! altogether (see `hits::CodeLines`).
+//! CPython never reports that line (or that start) of that code object again.
+//! So recording which functions ran costs one callback per code object, ever.
+//! When a code object has reported every line it can, its local events are
+//! turned off altogether (see `hits::CodeLines`).
+//!
+//! Two opt-in modes keep events coming: with `count_lines` the LINE callback
+//! adds one to the line's counter and returns None (probes are still
+//! disabled), and a JUMP callback counts a backward jump that stays on one
+//! line (a one-line loop or comprehension starting its next round) as a run
+//! of that line, which is what `sys.settrace` (so `trace --count`) reports;
+//! with `track_calls` PY_START and PY_RESUME stay on, and each
+//! start looks at the caller's frame (`f_back` of the current frame) to
+//! record the (caller, callee) pair when both are measured: the same frame
+//! link `trace --trackcalls` follows, at one attribute read per call. In
+//! these modes a code object's events are never turned off.
 //!
 //! Addresses are safe keys because the map holds a strong reference to every
 //! code object in it: no other object can get its address while it is there.
@@ -15,11 +28,12 @@
 //! reference can run a weakref callback, which could run measured code and
 //! re-enter the callback); removed entries are handed back to drop later.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
+use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -27,35 +41,70 @@ use pyo3::sync::PyOnceLock;
 use crate::error::RcovError;
 use crate::hits::{CodeLines, FileHits};
 
-/// Measured code objects by address, each with its file's hits.
+/// Measured code objects by address, each with its file's hits, and the
+/// (caller, callee) pairs seen when tracking calls.
 #[derive(Default)]
 pub struct CodeFiles {
     by_address: RwLock<HashMap<usize, MeasuredCode, BuildHasherDefault<AddressHasher>>>,
     /// How many hits were new to their store: a reader that saw the same
     /// count before knows, from one load, that nothing new ran since.
     new_hits: AtomicU64,
+    calls: RwLock<HashSet<(CodeId, CodeId)>>,
+}
+
+/// A measured code object's identity that outlives it: its file's number
+/// (given by the collector) and its index in the file's code tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CodeId {
+    pub file: u32,
+    pub index: u32,
 }
 
 /// A registered code object: the strong reference that pins its address,
-/// where its hits go, and which of its lines it has reported.
+/// where its hits go, which of its lines it has reported, and who it is.
 pub struct MeasuredCode {
     _code: Py<PyAny>,
     hits: Arc<FileHits>,
     lines: CodeLines,
+    id: CodeId,
+    /// The line of each code unit (counting lines only; else empty).
+    unit_lines: Box<[u32]>,
+}
+
+/// The line of each code unit of `code` (0 where it has none), from
+/// `co_lines()`: what a JUMP callback needs to tell a jump within one line.
+pub fn unit_lines(code: &Bound<'_, PyAny>) -> PyResult<Box<[u32]>> {
+    let py = code.py();
+    let mut lines = Vec::new();
+    for entry in code.call_method0(intern!(py, "co_lines"))?.try_iter()? {
+        let (start, end, line): (usize, usize, Option<i64>) = entry?.extract()?;
+        let line = line.and_then(|line| u32::try_from(line).ok()).unwrap_or(0);
+        let (start, end) = (start / 2, end / 2);
+        if lines.len() < end {
+            lines.resize(end, 0);
+        }
+        lines[start..end].fill(line);
+    }
+    Ok(lines.into_boxed_slice())
 }
 
 impl CodeFiles {
-    /// Registers `codes`, each with the lines it can report, as belonging to
-    /// the file whose hits are `hits`. Returns what was registered before at
-    /// those addresses (nothing, unless the same code object is registered
-    /// twice), to be dropped by the caller.
+    /// Registers `codes` (a file's code tree, in tree order), each with the
+    /// lines it can report, as belonging to file number `file`, whose hits
+    /// are `hits`; `unit_lines` are their [`unit_lines`] when counting lines
+    /// (else empty). Returns what was registered before at those addresses
+    /// (nothing, unless the same code object is registered twice), to be
+    /// dropped by the caller.
     #[must_use]
     pub fn insert(
         &self,
         codes: &[Bound<'_, PyAny>],
         event_lines: &[Vec<u32>],
         hits: &Arc<FileHits>,
+        file: u32,
+        mut unit_lines: Vec<Box<[u32]>>,
     ) -> Vec<MeasuredCode> {
+        unit_lines.resize_with(codes.len(), Box::default);
         let mut map = self
             .by_address
             .write()
@@ -63,11 +112,17 @@ impl CodeFiles {
         codes
             .iter()
             .zip(event_lines)
-            .filter_map(|(code, lines)| {
+            .enumerate()
+            .filter_map(|(index, (code, lines))| {
                 let entry = MeasuredCode {
                     _code: code.clone().unbind(),
                     hits: Arc::clone(hits),
                     lines: CodeLines::new(lines.clone()),
+                    id: CodeId {
+                        file,
+                        index: u32::try_from(index).unwrap_or(u32::MAX),
+                    },
+                    unit_lines: std::mem::take(&mut unit_lines[index]),
                 };
                 map.insert(code.as_ptr() as usize, entry)
             })
@@ -121,6 +176,96 @@ impl CodeFiles {
     pub fn new_hits(&self) -> u64 {
         self.new_hits.load(Ordering::Acquire)
     }
+
+    /// Records the line and counts it; false if the event can be disabled
+    /// (a probe, or a code object that is not measured).
+    fn count(&self, code: &Bound<'_, PyAny>, line: i64) -> bool {
+        let map = self
+            .by_address
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        match map.get(&(code.as_ptr() as usize)) {
+            Some(measured) => {
+                if measured.hits.record(line) {
+                    self.new_hits.fetch_add(1, Ordering::Release);
+                }
+                measured.hits.count(line)
+            }
+            None => false,
+        }
+    }
+
+    /// Counts a backward jump within one line as a run of that line; false
+    /// if the jump never can be (its event can be disabled).
+    fn count_jump(&self, code: &Bound<'_, PyAny>, from: usize, to: usize) -> bool {
+        if to >= from {
+            return false;
+        }
+        let map = self
+            .by_address
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Some(measured) = map.get(&(code.as_ptr() as usize)) else {
+            return false;
+        };
+        let line_at = |offset: usize| measured.unit_lines.get(offset / 2).copied();
+        match (line_at(from), line_at(to)) {
+            (Some(from_line), Some(to_line)) if from_line == to_line && to_line != 0 => {
+                measured.hits.count(i64::from(to_line))
+            }
+            _ => false,
+        }
+    }
+
+    /// Records that `code` started; its identity if it is measured.
+    fn record_start(&self, code: &Bound<'_, PyAny>) -> Option<CodeId> {
+        let map = self
+            .by_address
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let measured = map.get(&(code.as_ptr() as usize))?;
+        measured.hits.record_start(measured.id.index as usize);
+        Some(measured.id)
+    }
+
+    fn id_of(&self, code: &Bound<'_, PyAny>) -> Option<CodeId> {
+        let map = self
+            .by_address
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        map.get(&(code.as_ptr() as usize))
+            .map(|measured| measured.id)
+    }
+
+    /// Records the pair once; a pair already seen costs a read lock only.
+    fn record_call(&self, caller: CodeId, callee: CodeId) {
+        let pair = (caller, callee);
+        let seen = self
+            .calls
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&pair);
+        if !seen {
+            self.calls
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(pair);
+        }
+    }
+
+    /// The (caller, callee) pairs seen so far.
+    pub fn calls(&self) -> Vec<(CodeId, CodeId)> {
+        let calls = self.calls.read().unwrap_or_else(PoisonError::into_inner);
+        calls.iter().copied().collect()
+    }
+
+    /// Forgets the pairs seen (a forked child starting its own data).
+    pub fn clear_calls(&self) {
+        self.calls
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
 }
 
 /// Code objects are at least 16-byte aligned and hash-flooding is no concern
@@ -145,12 +290,17 @@ impl Hasher for AddressHasher {
 }
 
 /// The LINE callback: `on_line(code, line)` records the line (or probe) and
-/// returns `sys.monitoring.DISABLE`; after a code object's last line it
-/// turns that code object's events off.
+/// returns `sys.monitoring.DISABLE`, or None for a line it counts; after a
+/// code object's last line it turns that code object's events off (not when
+/// counting lines or tracking calls, which need them). Counting lines,
+/// `on_jump(code, from, to)` is the JUMP callback.
 #[pyclass(frozen, module = "rcov._rcov")]
 pub struct LineRecorder {
     files: Arc<CodeFiles>,
     disable: Py<PyAny>,
+    count_lines: bool,
+    /// Counting lines or tracking calls: a code object's events stay on.
+    keep_events: bool,
     tool: u8,
     set_local_events: Py<PyAny>,
 }
@@ -160,18 +310,95 @@ impl LineRecorder {
     fn on_line(&self, py: Python<'_>, code: &Bound<'_, PyAny>, line: i64) -> Py<PyAny> {
         // A panic would surface as an exception at the measured program's
         // line: the line is then not recorded, and the program goes on.
-        let complete = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.files.record(code, line)
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if self.count_lines {
+                (self.files.count(code, line), false)
+            } else {
+                (false, self.files.record(code, line))
+            }
         }));
-        if complete.unwrap_or(false) {
+        let (keep, complete) = outcome.unwrap_or((false, false));
+        if complete && !self.keep_events {
             // CPython allows this from the callback: the instruction being
             // reported keeps its original opcode. A failure only leaves the
             // (already recorded) code object instrumented, so it is dropped
             // rather than raised into the measured program.
             let _ = self.set_local_events.call1(py, (self.tool, code, 0));
         }
+        if keep {
+            return py.None();
+        }
         self.disable.clone_ref(py)
     }
+
+    fn on_jump(
+        &self,
+        py: Python<'_>,
+        code: &Bound<'_, PyAny>,
+        from: usize,
+        to: usize,
+    ) -> Py<PyAny> {
+        let keep = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.files.count_jump(code, from, to)
+        }));
+        if keep.unwrap_or(false) {
+            return py.None();
+        }
+        self.disable.clone_ref(py)
+    }
+}
+
+/// The PY_START (and, tracking calls, PY_RESUME) callback: `on_start(code,
+/// offset)` records that the code object ran and returns
+/// `sys.monitoring.DISABLE`; tracking calls, it records the caller too and
+/// returns None.
+#[pyclass(frozen, module = "rcov._rcov")]
+pub struct StartRecorder {
+    files: Arc<CodeFiles>,
+    disable: Py<PyAny>,
+    track_calls: bool,
+}
+
+#[pymethods]
+impl StartRecorder {
+    fn on_start(&self, py: Python<'_>, code: &Bound<'_, PyAny>, _offset: i64) -> Py<PyAny> {
+        // A panic is caught as on_line catches it: the program goes on.
+        let recorded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let callee = self.files.record_start(code);
+            if !self.track_calls {
+                return;
+            }
+            if let Some(callee) = callee {
+                if let Some(caller) = caller_code(py).and_then(|code| self.files.id_of(&code)) {
+                    self.files.record_call(caller, callee);
+                }
+            }
+        }));
+        drop(recorded);
+        if self.track_calls {
+            return py.None();
+        }
+        self.disable.clone_ref(py)
+    }
+}
+
+/// The code of the frame that called the running one: during a PY_START or
+/// PY_RESUME callback the running frame is the callee's (the callback itself,
+/// being Rust, has no frame).
+fn caller_code(py: Python<'_>) -> Option<Bound<'_, PyAny>> {
+    // SAFETY: a borrowed reference (or NULL) to the running frame, valid
+    // while the GIL is held, which it is for the whole callback.
+    let frame = unsafe { ffi::PyEval_GetFrame() };
+    if frame.is_null() {
+        return None;
+    }
+    // SAFETY: non-null, and a frame object is a Python object.
+    let frame = unsafe { Bound::from_borrowed_ptr(py, frame.cast::<ffi::PyObject>()) };
+    let back = frame.getattr(intern!(py, "f_back")).ok()?;
+    if back.is_none() {
+        return None;
+    }
+    back.getattr(intern!(py, "f_code")).ok()
 }
 
 /// `sys.monitoring` as rcov found it the first time it looked: its functions
@@ -186,7 +413,22 @@ struct Monitoring {
     set_local_events: Py<PyAny>,
     disable: Py<PyAny>,
     line_event: u32,
+    py_start_event: u32,
+    py_resume_event: u32,
+    jump_event: u32,
     coverage_id: u8,
+}
+
+impl Monitoring {
+    /// Every event rcov may register a callback for.
+    fn events(&self) -> [u32; 4] {
+        [
+            self.line_event,
+            self.py_start_event,
+            self.py_resume_event,
+            self.jump_event,
+        ]
+    }
 }
 
 static MONITORING: PyOnceLock<Monitoring> = PyOnceLock::new();
@@ -197,6 +439,8 @@ fn monitoring(py: Python<'_>) -> PyResult<&'static Monitoring> {
             .import(intern!(py, "sys"))?
             .getattr(intern!(py, "monitoring"))?;
         let get = |name: &str| module.getattr(name).map(Bound::unbind);
+        let events = module.getattr("events")?;
+        let event = |name: &str| events.getattr(name)?.extract::<u32>();
         Ok(Monitoring {
             use_tool_id: get("use_tool_id")?,
             free_tool_id: get("free_tool_id")?,
@@ -204,69 +448,89 @@ fn monitoring(py: Python<'_>) -> PyResult<&'static Monitoring> {
             register_callback: get("register_callback")?,
             set_local_events: get("set_local_events")?,
             disable: get("DISABLE")?,
-            line_event: module.getattr("events")?.getattr("LINE")?.extract()?,
+            line_event: event("LINE")?,
+            py_start_event: event("PY_START")?,
+            py_resume_event: event("PY_RESUME")?,
+            jump_event: event("JUMP")?,
             coverage_id: module.getattr("COVERAGE_ID")?.extract()?,
         })
     })
 }
 
-/// A claimed `sys.monitoring` tool id with rcov's LINE callback registered.
+/// What is recorded beyond lines, probes and code objects started.
+#[derive(Clone, Copy, Default)]
+pub struct RecordOptions {
+    /// Count every run of every line (LINE events stay on).
+    pub count_lines: bool,
+    /// Record (caller, callee) pairs (PY_START and PY_RESUME stay on).
+    pub track_calls: bool,
+}
+
+/// A claimed `sys.monitoring` tool id with rcov's callbacks registered.
 #[derive(Clone, Copy)]
 pub struct LineMonitor {
     tool: u8,
+    /// The local events each measured code object gets.
+    events: u32,
 }
 
 impl LineMonitor {
     /// Claims a tool id (`COVERAGE_ID` when free, else the first free one)
-    /// and registers a callback that records into `files`.
-    pub fn start(py: Python<'_>, files: &Arc<CodeFiles>) -> Result<Self, RcovError> {
+    /// and registers callbacks that record into `files`.
+    pub fn start(
+        py: Python<'_>,
+        files: &Arc<CodeFiles>,
+        options: RecordOptions,
+    ) -> Result<Self, RcovError> {
         let monitoring = monitoring(py)?;
         let coverage_id = monitoring.coverage_id;
         let order: Vec<u8> = std::iter::once(coverage_id)
             .chain((0..6).filter(|&id| id != coverage_id))
             .collect();
-        Self::start_on(py, files, &order)
+        Self::start_on(py, files, options, &order)
     }
 
     /// Like `start`, for a move away from an id the program wants: the ids
     /// no tool is named for (3, 4) first, the debugger's (0) last.
-    pub fn start_elsewhere(py: Python<'_>, files: &Arc<CodeFiles>) -> Result<Self, RcovError> {
-        Self::start_on(py, files, &[4, 3, 5, 2, 0, 1])
+    pub fn start_elsewhere(
+        py: Python<'_>,
+        files: &Arc<CodeFiles>,
+        options: RecordOptions,
+    ) -> Result<Self, RcovError> {
+        Self::start_on(py, files, options, &[4, 3, 5, 2, 0, 1])
     }
 
-    fn start_on(py: Python<'_>, files: &Arc<CodeFiles>, order: &[u8]) -> Result<Self, RcovError> {
+    fn start_on(
+        py: Python<'_>,
+        files: &Arc<CodeFiles>,
+        options: RecordOptions,
+        order: &[u8],
+    ) -> Result<Self, RcovError> {
         let monitoring = monitoring(py)?;
         let tool = claim_tool_id(py, monitoring, order)?;
-        let recorder = LineRecorder {
-            files: Arc::clone(files),
-            disable: monitoring.disable.clone_ref(py),
-            tool,
-            set_local_events: monitoring.set_local_events.clone_ref(py),
-        };
-        let callback = Bound::new(py, recorder)?.getattr(intern!(py, "on_line"))?;
-        let registered = monitoring
-            .register_callback
-            .call1(py, (tool, monitoring.line_event, callback));
-        if let Err(err) = registered {
-            monitoring.free_tool_id.call1(py, (tool,))?;
-            return Err(err.into());
+        match register_callbacks(py, monitoring, tool, files, options) {
+            Ok(events) => Ok(LineMonitor { tool, events }),
+            Err(err) => {
+                let _ = unregister_callbacks(py, monitoring, tool);
+                monitoring.free_tool_id.call1(py, (tool,))?;
+                Err(err.into())
+            }
         }
-        Ok(LineMonitor { tool })
     }
 
     pub fn tool(&self) -> u8 {
         self.tool
     }
 
-    /// Turns LINE events on (or off) for each of `codes`.
-    pub fn set_line_events<'py>(
+    /// Turns rcov's local events on (or off) for each of `codes`.
+    pub fn set_events<'py>(
         &self,
         py: Python<'py>,
         codes: impl IntoIterator<Item = Bound<'py, PyAny>>,
         on: bool,
     ) -> PyResult<()> {
         let monitoring = monitoring(py)?;
-        let events = if on { monitoring.line_event } else { 0 };
+        let events = if on { self.events } else { 0 };
         let set_local_events = monitoring.set_local_events.bind(py);
         for code in codes {
             set_local_events.call1((self.tool, code, events))?;
@@ -274,18 +538,76 @@ impl LineMonitor {
         Ok(())
     }
 
-    /// Unregisters the callback and frees the tool id. Local events must
-    /// have been turned off first (`set_line_events(.., false)`).
+    /// Unregisters the callbacks and frees the tool id. Local events must
+    /// have been turned off first (`set_events(.., false)`).
     pub fn stop(self, py: Python<'_>) -> PyResult<()> {
         let monitoring = monitoring(py)?;
-        let unregistered = monitoring
-            .register_callback
-            .call1(py, (self.tool, monitoring.line_event, py.None()));
+        let unregistered = unregister_callbacks(py, monitoring, self.tool);
         monitoring.free_tool_id.call1(py, (self.tool,))?;
-        unregistered.map(drop)
+        unregistered
     }
 }
 
+/// Registers the callbacks `options` need; returns the local event set.
+fn register_callbacks(
+    py: Python<'_>,
+    monitoring: &Monitoring,
+    tool: u8,
+    files: &Arc<CodeFiles>,
+    options: RecordOptions,
+) -> PyResult<u32> {
+    let lines = LineRecorder {
+        files: Arc::clone(files),
+        disable: monitoring.disable.clone_ref(py),
+        count_lines: options.count_lines,
+        keep_events: options.count_lines || options.track_calls,
+        tool,
+        set_local_events: monitoring.set_local_events.clone_ref(py),
+    };
+    let starts = StartRecorder {
+        files: Arc::clone(files),
+        disable: monitoring.disable.clone_ref(py),
+        track_calls: options.track_calls,
+    };
+    let lines = Bound::new(py, lines)?;
+    let on_line = lines.getattr(intern!(py, "on_line"))?;
+    let on_start = Bound::new(py, starts)?.getattr(intern!(py, "on_start"))?;
+    let mut callbacks = vec![
+        (monitoring.line_event, on_line),
+        (monitoring.py_start_event, on_start.clone()),
+    ];
+    if options.track_calls {
+        // A generator or coroutine resumed by another function: `trace`
+        // counts that as a call too.
+        callbacks.push((monitoring.py_resume_event, on_start));
+    }
+    if options.count_lines {
+        callbacks.push((
+            monitoring.jump_event,
+            lines.getattr(intern!(py, "on_jump"))?,
+        ));
+    }
+    let mut events = 0;
+    for (event, callback) in callbacks {
+        monitoring
+            .register_callback
+            .call1(py, (tool, event, callback))?;
+        events |= event;
+    }
+    Ok(events)
+}
+
+fn unregister_callbacks(py: Python<'_>, monitoring: &Monitoring, tool: u8) -> PyResult<()> {
+    let mut result = Ok(());
+    for event in monitoring.events() {
+        let unregistered = monitoring
+            .register_callback
+            .call1(py, (tool, event, py.None()))
+            .map(drop);
+        result = result.and(unregistered);
+    }
+    result
+}
 /// Claims the first free id of `order`.
 fn claim_tool_id(py: Python<'_>, monitoring: &Monitoring, order: &[u8]) -> Result<u8, RcovError> {
     for &tool in order {
