@@ -190,8 +190,8 @@ from rcov import _rcov, cli
 Real = _rcov.Collector
 
 class Refusing:
-    def __init__(self, *, branch):
-        self._real = Real(branch=branch)
+    def __init__(self, *, branch, **options):
+        self._real = Real(branch=branch, **options)
         self.branch = branch
 
     def compile(self, source, filename):
