@@ -214,6 +214,7 @@ def write_outputs(
     quick: bool,
     scale: float,
     elapsed: float,
+    chart: bool = True,
 ) -> None:
     date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [
@@ -249,7 +250,8 @@ def write_outputs(
     if notes.exists():
         lines += ["", notes.read_text()]
     (out / "RESULTS.md").write_text("\n".join(lines))
-    plot(all_results, out / "overhead.png")
+    if chart:
+        plot(all_results, out / "overhead.png")
 
 
 TICKS = [1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0]

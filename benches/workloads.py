@@ -31,8 +31,9 @@ class Workload:
     source: list[str]
     omit: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
-    # "cold": bytecode caches removed before every timed run; "warm": one
-    # untimed run of the same tool first.
+    # "cold": bytecode caches (and rcov's instrumented-code cache, which
+    # `env` points at RCOV_CACHE_DIR) removed before every timed run; "warm":
+    # one untimed run of the same tool first.
     cache: str = ""
     sdist: str = ""  # "name==version" to download and unpack before running
 
@@ -42,6 +43,8 @@ class Workload:
             for root in self.source:
                 for pyc in Path(root).rglob("__pycache__"):
                     shutil.rmtree(pyc, ignore_errors=True)
+            if "RCOV_CACHE_DIR" in self.env:
+                shutil.rmtree(self.env["RCOV_CACHE_DIR"], ignore_errors=True)
 
 
 # name: (full size, quick size, power); full sizes take about 2 s of CPU
@@ -140,7 +143,7 @@ def import_workloads(quick: bool, python: str) -> list[Workload]:
                 root,
                 [str(root / package)],
                 cache=cache,
-                env={"PYTHONPATH": str(root)},
+                env={"PYTHONPATH": str(root), "RCOV_CACHE_DIR": str(root.parent / "rcov-code")},
             )
         )
     return out

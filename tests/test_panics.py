@@ -20,8 +20,8 @@ from rcov import _rcov, cli
 Real = _rcov.Collector
 
 class Panicking:
-    def __init__(self, **options):
-        self._real = Real(**options)
+    def __init__(self, *, branch, **options):
+        self._real = Real(branch=branch, **options)
 
     def compile(self, source, filename):
         if "PANIC" in source:

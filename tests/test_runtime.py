@@ -375,6 +375,53 @@ def test_disable_means_a_second_run_costs_no_callbacks(program: Callable[..., Pr
         p.collector.stop()
 
 
+def test_complete_code_objects_turn_their_events_off(program: Callable[..., Program]) -> None:
+    """Once a code object has reported every line and probe it has, its local
+    events are turned off (removing what DISABLE leaves instrumented); one
+    that has not keeps them. clear_hits (a forked child's fresh start) turns
+    them on again, and what runs then is recorded again."""
+    p = program(
+        """\
+        def full(n):
+            total = 0
+            for i in range(n):
+                total += i if i % 2 else -1
+            return total
+
+        def partial(n):
+            if n > 0:
+                return 1
+            return 0
+        """
+    )
+    code = p.instrumented()
+    tool = p.collector.start()
+    try:
+        namespace = p.run(code)
+        full, partial = namespace["full"].__code__, namespace["partial"].__code__
+
+        def events(code: CodeType) -> int:
+            return sys.monitoring.get_local_events(tool, code)
+
+        assert events(full) == events(partial) == LINE
+        namespace["full"](10)
+        namespace["partial"](1)
+        assert events(full) == 0
+        assert events(partial) == LINE  # `return 0` and the false edge have not run
+        namespace["partial"](0)
+        assert events(partial) == 0
+
+        p.collector.clear_hits()
+        sys.monitoring.restart_events()
+        assert events(full) == events(partial) == LINE
+        namespace["full"](3)
+        lines, arcs = p.executed()
+        assert {2, 3, 4, 5} <= set(lines) and not {8, 9, 10} & set(lines)
+        assert arcs is not None and (3, 4) in arcs and (3, 5) in arcs
+    finally:
+        p.collector.stop()
+
+
 def test_tool_id_is_claimed_and_given_back(program: Callable[..., Program]) -> None:
     p = program("x = 1\n")
     p.instrumented()

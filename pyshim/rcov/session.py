@@ -188,7 +188,6 @@ class Session:
         opts = self.options
         if self.children_since is None or opts.data_file is None or opts.parallel:
             return data
-        from .combine import combine
         from .datafiles import combinable_files
 
         since = self.children_since - 1.0  # file times may be coarser than time.time()
@@ -201,6 +200,8 @@ class Session:
                 continue
         if not children:
             return data
+        from .combine import combine  # only when there is something to combine
+
         combined = combine(
             opts.data_file,
             children,

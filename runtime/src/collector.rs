@@ -269,7 +269,7 @@ impl Collector {
     /// Forgets every hit, keeping the measured files (a forked child starts
     /// its own data; lines it runs are recorded again once
     /// `sys.monitoring.restart_events()` has re-armed them).
-    fn clear_hits(&self, py: Python<'_>) {
+    fn clear_hits(&self, py: Python<'_>) -> PyResult<()> {
         let hits: Vec<Arc<FileHits>> = self
             .lock(py)
             .files
@@ -286,6 +286,7 @@ impl Collector {
             .lock_py_attached(py)
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
+        self.rearm(py)
     }
 
     fn measured_files(&self, py: Python<'_>) -> Vec<String> {
@@ -360,6 +361,7 @@ impl Collector {
                 file.earlier.add(previous, taken);
             }
         }
+        self.rearm(py)?;
         py.import(intern!(py, "sys"))?
             .getattr(intern!(py, "monitoring"))?
             .call_method0(intern!(py, "restart_events"))?;
@@ -405,6 +407,22 @@ impl Collector {
 }
 
 impl Collector {
+    /// Turns LINE events back on for every code object (those turned off
+    /// once complete included) and forgets which lines each has reported, so
+    /// that after `sys.monitoring.restart_events()` every line reports
+    /// again, once.
+    fn rearm(&self, py: Python<'_>) -> PyResult<()> {
+        let (monitor, code_objects) = {
+            let state = self.lock(py);
+            (state.monitor, state.all_code_objects(py))
+        };
+        self.code_files.reset_lines();
+        match monitor {
+            Some(monitor) => monitor.set_line_events(py, code_objects, true),
+            None => Ok(()),
+        }
+    }
+
     fn cache_key<'a>(&'a self, filename: &'a str) -> CacheKey<'a> {
         CacheKey {
             filename,
@@ -534,7 +552,11 @@ impl Collector {
                 Some(previous) => self.code_files.remove(&previous.code_objects),
                 None => Vec::new(),
             };
-            unregistered.extend(self.code_files.insert(&tree.code_objects, &hits));
+            unregistered.extend(self.code_files.insert(
+                &tree.code_objects,
+                &tree.event_lines,
+                &hits,
+            ));
             let file = MeasuredFile {
                 source: Arc::from(source),
                 raw_statements: tree.raw_statements.iter().copied().collect(),

@@ -19,6 +19,7 @@ use std::collections::BTreeSet;
 
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyCode, PyDict, PyList, PyTuple};
 use rcov_instrument::{Options, PROBE_BASE};
 
@@ -27,11 +28,70 @@ use crate::firstlineno;
 use crate::linetable::{self, Entry, LineRemap};
 
 /// A compiled file: the module code object, every code object of its tree
-/// (module first), and the original lines its `co_lines()` report.
+/// (module first) with the lines each can report to a LINE callback (probe
+/// lines included), and the original lines its `co_lines()` report.
 pub struct CodeTree<'py> {
     pub module: Bound<'py, PyAny>,
     pub code_objects: Vec<Bound<'py, PyAny>>,
+    pub event_lines: Vec<Vec<u32>>,
     pub raw_statements: BTreeSet<u32>,
+}
+
+/// How the running interpreter starts a code object: its `RESUME` opcode and
+/// that instruction's size in code units (inline caches included). LINE
+/// events start after the first `RESUME`. Learnt from the interpreter itself,
+/// so rcov carries no per-version bytecode table.
+struct EntryShape {
+    resume: u8,
+    resume_units: usize,
+}
+
+static ENTRY_SHAPE: PyOnceLock<Option<EntryShape>> = PyOnceLock::new();
+
+impl EntryShape {
+    /// The interpreter's shape, or None if it cannot be learnt (then every
+    /// line of a code object is taken to be able to report).
+    fn get(py: Python<'_>) -> Option<&'static EntryShape> {
+        ENTRY_SHAPE
+            .get_or_init(py, || Self::learn(py).ok().flatten())
+            .as_ref()
+    }
+
+    /// `opcode.opmap["RESUME"]`, and the size of the first `co_lines()` range
+    /// of a function whose `def` line holds nothing but its entry.
+    fn learn(py: Python<'_>) -> PyResult<Option<EntryShape>> {
+        let resume: u8 = py
+            .import(intern!(py, "opcode"))?
+            .getattr(intern!(py, "opmap"))?
+            .get_item("RESUME")?
+            .extract()?;
+        let module = compile_text(py, "def f():\n    return 0\n", "<rcov>")?;
+        let consts = module.getattr(intern!(py, "co_consts"))?;
+        let Some(function) = consts
+            .cast::<PyTuple>()?
+            .iter()
+            .find(|item| item.is_instance_of::<PyCode>())
+        else {
+            return Ok(None);
+        };
+        let mut ranges = function.call_method0(intern!(py, "co_lines"))?.try_iter()?;
+        let (start, end, line): (usize, usize, Option<i32>) = match ranges.next() {
+            Some(range) => range?.extract()?,
+            None => return Ok(None),
+        };
+        let shape = (start == 0 && line == Some(1) && end >= 2).then_some(EntryShape {
+            resume,
+            resume_units: end / 2,
+        });
+        Ok(shape)
+    }
+
+    /// The first code unit of `code` that can report a line.
+    fn first_traced(&self, code: &[u8]) -> usize {
+        code.chunks_exact(2)
+            .position(|unit| unit[0] == self.resume)
+            .map_or(0, |at| at + self.resume_units)
+    }
 }
 
 /// Instrument and analyse for the running interpreter's syntax.
@@ -117,20 +177,25 @@ pub fn walk_tree<'py>(
 ) -> Result<CodeTree<'py>, RcovError> {
     let mut walk = Walk {
         lines,
+        entry_shape: EntryShape::get(module.py()),
         code_objects: Vec::new(),
+        event_lines: Vec::new(),
         raw_statements: BTreeSet::new(),
     };
     let module = walk.visit(module)?;
     Ok(CodeTree {
         module,
         code_objects: walk.code_objects,
+        event_lines: walk.event_lines,
         raw_statements: walk.raw_statements,
     })
 }
 
 struct Walk<'a, 'py> {
     lines: Option<&'a LineRemap<'a>>,
+    entry_shape: Option<&'static EntryShape>,
     code_objects: Vec<Bound<'py, PyAny>>,
+    event_lines: Vec<Vec<u32>>,
     raw_statements: BTreeSet<u32>,
 }
 
@@ -140,6 +205,7 @@ impl<'py> Walk<'_, 'py> {
         let py = code.py();
         let slot = self.code_objects.len();
         self.code_objects.push(code.clone());
+        self.event_lines.push(Vec::new());
 
         let consts = code.getattr(intern!(py, "co_consts"))?;
         let consts = consts.cast::<PyTuple>().map_err(PyErr::from)?;
@@ -161,13 +227,24 @@ impl<'py> Walk<'_, 'py> {
             .getattr(intern!(py, "co_name"))?
             .ne(intern!(py, "__annotate__"))?;
 
+        let first_traced = match self.entry_shape {
+            Some(shape) => {
+                let bytecode = code.getattr(intern!(py, "co_code"))?;
+                shape.first_traced(bytecode.cast::<PyBytes>().map_err(PyErr::from)?.as_bytes())
+            }
+            None => 0,
+        };
+
         let Some(lines) = self.lines else {
+            let entries = linetable::decode(table, first_line)?;
+            self.event_lines[slot] = linetable::event_lines(&entries, first_traced);
             if counts_statements {
-                self.add_statements(&linetable::decode(table, first_line)?);
+                self.add_statements(&entries);
             }
             return Ok(code.clone());
         };
         let remapped = linetable::remap(table, first_line, lines)?;
+        self.event_lines[slot] = linetable::event_lines(&remapped.entries, first_traced);
         if counts_statements {
             self.add_statements(&remapped.entries);
         }

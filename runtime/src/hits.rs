@@ -16,7 +16,7 @@
 //!
 //! No PyO3 here: the module is tested with plain `cargo test`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use rcov_instrument::PROBE_BASE;
 
@@ -250,6 +250,51 @@ impl FileHits {
     }
 }
 
+/// The lines one code object can report (original lines, and `PROBE_BASE +
+/// k` for its probes), and which of them it has reported. When the last one
+/// arrives the code object has nothing more to tell, and its LINE events can
+/// be turned off altogether, which also removes the instrumentation that
+/// `DISABLE` cannot reach (CPython keeps a jump target on an already reported
+/// line instrumented, for instance, and calls no tool there).
+#[derive(Debug)]
+pub struct CodeLines {
+    /// Sorted, without repeats.
+    lines: Box<[u32]>,
+    seen: AtomicBits,
+    unseen: AtomicUsize,
+}
+
+impl CodeLines {
+    /// `lines` may hold lines that never report (that only delays the end),
+    /// but must hold every line that can.
+    pub fn new(mut lines: Vec<u32>) -> Self {
+        lines.sort_unstable();
+        lines.dedup();
+        CodeLines {
+            seen: AtomicBits::new(lines.len()),
+            unseen: AtomicUsize::new(lines.len()),
+            lines: lines.into_boxed_slice(),
+        }
+    }
+
+    /// Records a reported line; true for the call that saw the last unseen one.
+    pub fn record(&self, line: i64) -> bool {
+        let Ok(line) = u32::try_from(line) else {
+            return false;
+        };
+        let Ok(index) = self.lines.binary_search(&line) else {
+            return false;
+        };
+        self.seen.set(index) && self.unseen.fetch_sub(1, Ordering::AcqRel) == 1
+    }
+
+    /// Forgets what was seen (events were turned on again for this code).
+    pub fn reset(&self) {
+        self.seen.clear();
+        self.unseen.store(self.lines.len(), Ordering::Release);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,6 +371,42 @@ mod tests {
         assert!(HitBits::default().difference(&all).is_empty());
         assert_eq!(all.lines().collect::<Vec<_>>(), vec![5, 70]);
         assert!(all.probe_hit(2));
+    }
+
+    #[test]
+    fn code_lines_end_once_every_line_is_seen() {
+        let lines = CodeLines::new(vec![7, 3, i64::from(PROBE_BASE) as u32 + 1, 3]);
+        assert!(!lines.record(3));
+        assert!(!lines.record(3));
+        assert!(!lines.record(99)); // not one of its lines
+        assert!(!lines.record(-1));
+        assert!(!lines.record(i64::from(PROBE_BASE) + 1));
+        assert!(lines.record(7));
+        assert!(!lines.record(7));
+        lines.reset();
+        assert!(!lines.record(7));
+        assert!(!lines.record(3));
+        assert!(lines.record(i64::from(PROBE_BASE) + 1));
+        assert!(!CodeLines::new(Vec::new()).record(1));
+    }
+
+    #[test]
+    fn exactly_one_thread_sees_the_end() {
+        const THREADS: usize = 8;
+        let lines = Arc::new(CodeLines::new((1..=1000).collect()));
+        let workers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let lines = Arc::clone(&lines);
+                std::thread::spawn(move || {
+                    (1..=1000)
+                        .map(|line| lines.record(((line + t * 37) % 1000 + 1) as i64))
+                        .filter(|&ended| ended)
+                        .count()
+                })
+            })
+            .collect();
+        let ends: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
+        assert_eq!(ends, 1);
     }
 
     #[test]

@@ -56,6 +56,27 @@ pub enum LineTableError {
     LineOutOfRange(i64),
 }
 
+/// The lines of the instructions from code unit `first_traced` on, ascending:
+/// every line a LINE event can report (CPython reports nothing up to and
+/// including a code object's entry `RESUME`). A line only the entry holds is
+/// left out; a line shared with later instructions is kept.
+pub fn event_lines(entries: &[Entry], first_traced: usize) -> Vec<u32> {
+    let mut end = 0;
+    let mut lines = Vec::new();
+    for entry in entries {
+        end += usize::from(entry.code_units);
+        if end > first_traced {
+            let line = entry
+                .location
+                .and_then(|location| u32::try_from(location.line).ok());
+            lines.extend(line);
+        }
+    }
+    lines.sort_unstable();
+    lines.dedup();
+    lines
+}
+
 /// Decodes `table`, whose first entry is relative to `first_line`.
 pub fn decode(table: &[u8], first_line: i32) -> Result<Vec<Entry>, LineTableError> {
     let mut reader = Reader { table, at: 0 };
@@ -394,6 +415,30 @@ mod tests {
     /// CPython 3.12 compiled it.
     const FUNCTION_TABLE: &[u8] =
         b"\x80\x00\xd8\t\n\xd8\x06\x07\xf1\x03\x01\n\x08\x80A\xe0\x0b\x0c\x80H";
+
+    #[test]
+    fn event_lines_leave_out_the_entry_only() {
+        let at = |line: i32, code_units: u8| Entry {
+            code_units,
+            location: Some(Location {
+                line,
+                end_line: line,
+                column: 0,
+                end_column: 1,
+            }),
+        };
+        let none = Entry {
+            code_units: 1,
+            location: None,
+        };
+        // def on 3 (entry, 1 unit), body on 4 and 5, the def line again later.
+        let entries = [at(3, 1), at(4, 2), none, at(5, 3), at(3, 1)];
+        assert_eq!(event_lines(&entries, 1), vec![3, 4, 5]);
+        assert_eq!(event_lines(&entries[..4], 1), vec![4, 5]);
+        assert_eq!(event_lines(&entries[..4], 0), vec![3, 4, 5]);
+        // An entry with instructions past the first traced one counts.
+        assert_eq!(event_lines(&[at(3, 4), at(4, 1)], 1), vec![3, 4]);
+    }
 
     #[test]
     fn decodes_cpython_output() {

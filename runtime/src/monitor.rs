@@ -5,7 +5,9 @@
 //! (PyO3's fastest callable, called through vectorcall) and does no Python
 //! work: it finds the file of the code object by address in a hash map, sets
 //! one bit and returns the cached `sys.monitoring.DISABLE`, after which
-//! CPython never reports that line of that code object again.
+//! CPython never reports that line of that code object again. When a code
+//! object has reported every line it can, its local events are turned off
+//! altogether (see `hits::CodeLines`).
 //!
 //! Addresses are safe keys because the map holds a strong reference to every
 //! code object in it: no other object can get its address while it is there.
@@ -23,7 +25,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
 use crate::error::RcovError;
-use crate::hits::FileHits;
+use crate::hits::{CodeLines, FileHits};
 
 /// Measured code objects by address, each with its file's hits.
 #[derive(Default)]
@@ -35,32 +37,53 @@ pub struct CodeFiles {
 }
 
 /// A registered code object: the strong reference that pins its address,
-/// and where its hits go.
+/// where its hits go, and which of its lines it has reported.
 pub struct MeasuredCode {
     _code: Py<PyAny>,
     hits: Arc<FileHits>,
+    lines: CodeLines,
 }
 
 impl CodeFiles {
-    /// Registers `codes` as belonging to the file whose hits are `hits`.
-    /// Returns what was registered before at those addresses (nothing, unless
-    /// the same code object is registered twice), to be dropped by the caller.
+    /// Registers `codes`, each with the lines it can report, as belonging to
+    /// the file whose hits are `hits`. Returns what was registered before at
+    /// those addresses (nothing, unless the same code object is registered
+    /// twice), to be dropped by the caller.
     #[must_use]
-    pub fn insert(&self, codes: &[Bound<'_, PyAny>], hits: &Arc<FileHits>) -> Vec<MeasuredCode> {
+    pub fn insert(
+        &self,
+        codes: &[Bound<'_, PyAny>],
+        event_lines: &[Vec<u32>],
+        hits: &Arc<FileHits>,
+    ) -> Vec<MeasuredCode> {
         let mut map = self
             .by_address
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         codes
             .iter()
-            .filter_map(|code| {
+            .zip(event_lines)
+            .filter_map(|(code, lines)| {
                 let entry = MeasuredCode {
                     _code: code.clone().unbind(),
                     hits: Arc::clone(hits),
+                    lines: CodeLines::new(lines.clone()),
                 };
                 map.insert(code.as_ptr() as usize, entry)
             })
             .collect()
+    }
+
+    /// Forgets which lines every code object has reported (its events are
+    /// being turned on again).
+    pub fn reset_lines(&self) {
+        let map = self
+            .by_address
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        for measured in map.values() {
+            measured.lines.reset();
+        }
     }
 
     /// Unregisters `codes`, returning their entries to be dropped by the caller.
@@ -76,15 +99,21 @@ impl CodeFiles {
             .collect()
     }
 
-    fn record(&self, code: &Bound<'_, PyAny>, line: i64) {
+    /// Records `line` of `code`; true when `code` has now reported every
+    /// line it can.
+    fn record(&self, code: &Bound<'_, PyAny>, line: i64) -> bool {
         let map = self
             .by_address
             .read()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(measured) = map.get(&(code.as_ptr() as usize)) {
-            if measured.hits.record(line) {
-                self.new_hits.fetch_add(1, Ordering::Release);
+        match map.get(&(code.as_ptr() as usize)) {
+            Some(measured) => {
+                if measured.hits.record(line) {
+                    self.new_hits.fetch_add(1, Ordering::Release);
+                }
+                measured.lines.record(line)
             }
+            None => false,
         }
     }
 
@@ -116,11 +145,14 @@ impl Hasher for AddressHasher {
 }
 
 /// The LINE callback: `on_line(code, line)` records the line (or probe) and
-/// returns `sys.monitoring.DISABLE`.
+/// returns `sys.monitoring.DISABLE`; after a code object's last line it
+/// turns that code object's events off.
 #[pyclass(frozen, module = "rcov._rcov")]
 pub struct LineRecorder {
     files: Arc<CodeFiles>,
     disable: Py<PyAny>,
+    tool: u8,
+    set_local_events: Py<PyAny>,
 }
 
 #[pymethods]
@@ -128,10 +160,16 @@ impl LineRecorder {
     fn on_line(&self, py: Python<'_>, code: &Bound<'_, PyAny>, line: i64) -> Py<PyAny> {
         // A panic would surface as an exception at the measured program's
         // line: the line is then not recorded, and the program goes on.
-        let recorded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.files.record(code, line);
+        let complete = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.files.record(code, line)
         }));
-        drop(recorded);
+        if complete.unwrap_or(false) {
+            // CPython allows this from the callback: the instruction being
+            // reported keeps its original opcode. A failure only leaves the
+            // (already recorded) code object instrumented, so it is dropped
+            // rather than raised into the measured program.
+            let _ = self.set_local_events.call1(py, (self.tool, code, 0));
+        }
         self.disable.clone_ref(py)
     }
 }
@@ -202,6 +240,8 @@ impl LineMonitor {
         let recorder = LineRecorder {
             files: Arc::clone(files),
             disable: monitoring.disable.clone_ref(py),
+            tool,
+            set_local_events: monitoring.set_local_events.clone_ref(py),
         };
         let callback = Bound::new(py, recorder)?.getattr(intern!(py, "on_line"))?;
         let registered = monitoring
