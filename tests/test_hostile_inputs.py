@@ -431,3 +431,19 @@ def test_low_recursion_limit(tmp_path: Path, how: str) -> None:
     measured = run(rcov_command(["-m", "prog"]), tmp_path)
     assert (measured.stdout, measured.stderr) == (plain.stdout, plain.stderr)
     assert b"40 " in plain.stdout
+
+
+def test_valid_file_refused_as_too_deep_runs_unmeasured(tmp_path: Path) -> None:
+    """rcov's depth bound errs high: valid code it cannot prove shallow (here
+    an f-string whose text is 20,000 operators) is imported normally, with
+    one warning, and runs as without rcov."""
+    write(
+        tmp_path,
+        {
+            "pluses.py": "result = len(f'{1}" + "+" * 20_000 + "')\n",
+            "prog.py": importing(["pluses"]),
+        },
+    )
+    warning = f"rcov: not measuring {tmp_path / 'pluses.py'}: nesting deeper than 10000 levels at line 1"
+    measured = same_behaviour(tmp_path, warnings=(warning,))
+    assert "pluses.py" not in measured

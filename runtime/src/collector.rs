@@ -293,6 +293,9 @@ impl Collector {
             state.monitor = Some(new);
             state.all_code_objects(py)
         };
+        // Under the new id every line reports once more, so each code
+        // object's count of reported lines starts again (as `rearm` does).
+        self.code_files.reset_lines();
         new.set_events(py, code_objects.iter().cloned(), true)?;
         let turned_off = old.set_events(py, code_objects, false);
         old.stop(py)?;
