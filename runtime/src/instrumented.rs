@@ -7,7 +7,7 @@
 //! records.
 
 use pyo3::prelude::*;
-use rcov_instrument::{Arc as LineArc, LineOrigin, Patterns, Side, PROBE_BASE};
+use rcov_instrument::{Arc as LineArc, Patterns, Side};
 
 use crate::compile::{compile_catching_warnings, target_options, walk_tree};
 use crate::error::{catch_panic, RcovError};
@@ -44,14 +44,7 @@ pub fn instrument_source(
         })?;
         Ok::<_, RcovError>((rewritten, analysis))
     })?;
-    let lines = rewritten
-        .lines
-        .iter()
-        .map(|origin| match *origin {
-            LineOrigin::Source(line) => line,
-            LineOrigin::Probe(k) => PROBE_BASE.saturating_add(k),
-        })
-        .collect();
+    let lines = crate::event_lines_of(&rewritten.lines);
     let probes = rewritten
         .probes
         .iter()

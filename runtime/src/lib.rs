@@ -89,20 +89,24 @@ fn rewrite(
     let options = Options { target_version };
     let rewritten =
         py.detach(|| catch_panic("rewrite", || rcov_instrument::rewrite(source, &options)))?;
-    let lines = rewritten
-        .lines
-        .iter()
-        .map(|origin| match *origin {
-            LineOrigin::Source(line) => line,
-            LineOrigin::Probe(k) => PROBE_BASE.saturating_add(k),
-        })
-        .collect();
     let probes = rewritten
         .probes
         .iter()
         .map(|edge| (edge.line, edge.side == Side::Taken))
         .collect();
-    Ok((rewritten.text, lines, probes))
+    Ok((rewritten.text, event_lines_of(&rewritten.lines), probes))
+}
+
+/// The line a LINE event names for each rewritten line: its original line,
+/// or `PROBE_BASE + k` for probe `k`.
+pub(crate) fn event_lines_of(origins: &[LineOrigin]) -> Vec<u32> {
+    origins
+        .iter()
+        .map(|origin| match *origin {
+            LineOrigin::Source(line) => line,
+            LineOrigin::Probe(k) => PROBE_BASE.saturating_add(k),
+        })
+        .collect()
 }
 
 #[pymodule]

@@ -154,9 +154,15 @@ impl CodeFiles {
             .collect()
     }
 
-    /// Records `line` of `code`; true when `code` has now reported every
-    /// line it can.
-    fn record(&self, code: &Bound<'_, PyAny>, line: i64) -> bool {
+    /// Records `line` of `code` (counting it among the new hits if it is
+    /// new), then answers `then` about the code object; false for a code
+    /// object that is not measured.
+    fn record_then(
+        &self,
+        code: &Bound<'_, PyAny>,
+        line: i64,
+        then: impl FnOnce(&MeasuredCode) -> bool,
+    ) -> bool {
         let map = self
             .by_address
             .read()
@@ -166,10 +172,16 @@ impl CodeFiles {
                 if measured.hits.record(line) {
                     self.new_hits.fetch_add(1, Ordering::Release);
                 }
-                measured.lines.record(line)
+                then(measured)
             }
             None => false,
         }
+    }
+
+    /// Records `line` of `code`; true when `code` has now reported every
+    /// line it can.
+    fn record(&self, code: &Bound<'_, PyAny>, line: i64) -> bool {
+        self.record_then(code, line, |measured| measured.lines.record(line))
     }
 
     /// The count of new hits so far (it only grows).
@@ -180,19 +192,7 @@ impl CodeFiles {
     /// Records the line and counts it; false if the event can be disabled
     /// (a probe, or a code object that is not measured).
     fn count(&self, code: &Bound<'_, PyAny>, line: i64) -> bool {
-        let map = self
-            .by_address
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        match map.get(&(code.as_ptr() as usize)) {
-            Some(measured) => {
-                if measured.hits.record(line) {
-                    self.new_hits.fetch_add(1, Ordering::Release);
-                }
-                measured.hits.count(line)
-            }
-            None => false,
-        }
+        self.record_then(code, line, |measured| measured.hits.count(line))
     }
 
     /// Counts a backward jump within one line as a run of that line; false
