@@ -30,11 +30,11 @@ def g():
 """
 
 
-def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *args],
         cwd=cwd,
-        env=clean_env(),
+        env={**clean_env(), **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -62,8 +62,11 @@ def run_both(cwd: Path, *, branch: bool = True) -> tuple[subprocess.CompletedPro
 
 
 def coverage_py_files(cwd: Path) -> dict:
-    """coverage.py's JSON report (branch, default core) of prog.py."""
-    assert run(cwd, "-m", "coverage", "run", "--branch", "prog.py").returncode == 0
+    """coverage.py's JSON report (branch) of prog.py, with its ctrace core:
+    from 3.14 its default core is sysmon, which itself holds the tool id
+    these programs claim."""
+    measured = run(cwd, "-m", "coverage", "run", "--branch", "prog.py", COVERAGE_CORE="ctrace")
+    assert measured.returncode == 0, measured.stderr
     assert run(cwd, "-m", "coverage", "json", "-o", "coverage.json").returncode == 0
     return json.loads((cwd / "coverage.json").read_text("utf-8"))["files"]
 

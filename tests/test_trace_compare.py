@@ -57,6 +57,16 @@ def traced(program: Path, work: Path) -> Reported | None:
     return _traced[program.name]
 
 
+# On Python 3.14 and later, in branch mode, rcov counts these lines once where
+# `trace` (the interpreter's own line events) counts nothing: `return x` right
+# after a `for` loop whose last statement is an `if ...: break`. Here rcov's
+# not-taken probe runs just before the line, so the line starts anew; without
+# the probe, 3.14's line events do not report it. Pinned exactly: any other
+# difference fails. (Not investigated further; coverage.py and rcov agree on
+# this program's lines and arcs in tests/test_accuracy.py.)
+EXTRA_LINES_314: dict[str, tuple[int, ...]] = {"introspection.py": (14,)}
+
+
 def one_line_whiles(path: Path) -> set[int]:
     """Lines holding a whole `while` loop that the rewrite splits."""
     source = read_source(path.read_bytes())
@@ -93,8 +103,12 @@ def test_same_as_trace(
         assert ours.counts == theirs.counts
         return
     whiles = {(str(corpus / program), line) for line in one_line_whiles(corpus / program)}
+    extra = {
+        (str(corpus / program), line): 1 for line in EXTRA_LINES_314.get(program, ())
+    } if sys.version_info >= (3, 14) else {}
     assert {k: v for k, v in ours.counts.items() if k not in whiles} == {
-        k: v for k, v in theirs.counts.items() if k not in whiles
+        **{k: v for k, v in theirs.counts.items() if k not in whiles},
+        **extra,
     }
     for key in whiles:
         assert ours.counts.get(key, 0) >= theirs.counts.get(key, 0)

@@ -126,6 +126,10 @@ def file_functions(
     excluded = set(excluded_lines)
     functions = []
     for code in _code_tree(module):
+        if code.co_name == "__annotate__":
+            # Python 3.14+'s deferred annotations: compiler-made, not a
+            # function the user wrote (coverage.py leaves them out too).
+            continue
         kind = function_kind(code, code is module)
         first = code.co_firstlineno
         line = definition_lines.get(first, first) if kind in ("function", "class") else first
