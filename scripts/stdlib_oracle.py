@@ -73,7 +73,15 @@ TESTS: dict[str, tuple[str, ...]] = {
 }
 
 # A fast slice for CI (a few seconds each).
-FAST_TESTS = ("test_textwrap", "test_difflib", "test_json", "test_fractions", "test_tomllib")
+# test_re measures `re` itself, which the interpreter imported before rcov.
+FAST_TESTS = (
+    "test_textwrap",
+    "test_difflib",
+    "test_json",
+    "test_fractions",
+    "test_tomllib",
+    "test_re",
+)
 
 
 @dataclass

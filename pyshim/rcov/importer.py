@@ -20,6 +20,12 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import sys
+
+# decode_source imports tokenize (and tokenize imports re) on first use, which
+# from Python 3.15 is the first measured import: when that import is `re`
+# itself (measuring the standard library), tokenize would find it half
+# initialised. Loaded here, before anything is measured.
+import tokenize  # noqa: F401
 from collections.abc import Callable, Sequence
 from types import CodeType, ModuleType
 
