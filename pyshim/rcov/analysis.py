@@ -16,20 +16,16 @@ current directory when the file is under it.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Sequence
 
 from . import _rcov
 from .filters import glob_matcher
 from .functions import FunctionReport, file_functions
 from .importer import read_source
+from .messages import say as _say
 from .summary import FileReport, relative_name
 
 __all__ = ["file_reports"]
-
-
-def _say(message: str) -> None:
-    sys.stderr.write(f"rcov: {message}\n")
 
 
 def file_reports(

@@ -23,6 +23,7 @@ import threading
 
 from . import _rcov
 from .config import RunOptions, Settings
+from .messages import say as _say
 from .session import Session
 
 # Names for annotations only: the typing module is not loaded at run time.
@@ -463,7 +464,3 @@ class Coverage:
             skip_empty=skip_empty,
         )
         return total
-
-
-def _say(message: str) -> None:
-    sys.stderr.write(f"rcov: {message}\n")

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 
 from . import _rcov
 from .config import Settings
+from .messages import say as _say
 from .summary import FileReport
 
 # Names for annotations only: the typing module is not loaded at run time.
@@ -36,10 +37,6 @@ OK, ERR, FAIL_UNDER = 0, 1, 2
 
 class CommandError(Exception):
     """Stops a command with a message and exit status 1."""
-
-
-def _say(message: str) -> None:
-    sys.stderr.write(f"rcov: {message}\n")
 
 
 def _message(message: str) -> None:

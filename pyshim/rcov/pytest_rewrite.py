@@ -27,6 +27,7 @@ from types import CodeType, ModuleType
 
 from . import _rcov
 from .importer import MeasuringFinder, read_source, warn_not_measured
+from .messages import say as _say
 
 # Names for annotations only: the typing module is not loaded at run time.
 TYPE_CHECKING = False
@@ -46,14 +47,6 @@ _state: dict[str, bool] = {"hooked": False, "warned": False}
 def hooked() -> bool:
     """Has pytest's assertion rewriting been hooked in this process?"""
     return _state["hooked"]
-
-
-def _say(message: str) -> None:
-    try:
-        sys.stderr.write(f"rcov: {message}\n")
-        sys.stderr.flush()
-    except Exception:  # noqa: BLE001, S110 - stderr itself is unusable
-        pass
 
 
 def _pytest_version() -> str:

@@ -20,6 +20,7 @@ from .config import RunOptions
 from .datafiles import parallel_filename, run_meta
 from .filters import SourceFilter, canonical_path, split_option_list
 from .importer import MeasuringFinder, compile_measured, install, uninstall
+from .messages import say as _say
 from .report import write_report
 from .summary import FileReport, relative_name
 from .toolguard import guard, unguard
@@ -31,14 +32,6 @@ if TYPE_CHECKING:
     from typing import TextIO
 
 __all__ = ["Session"]
-
-
-def _say(message: str) -> None:
-    try:
-        sys.stderr.write(f"rcov: {message}\n")
-        sys.stderr.flush()
-    except Exception:  # noqa: BLE001, S110 - stderr itself is unusable
-        pass
 
 
 class Session:

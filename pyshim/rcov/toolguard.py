@@ -27,6 +27,7 @@ import sys
 from collections.abc import Callable
 
 from . import _rcov
+from .messages import say as _say
 
 # Names for annotations only: the typing module is not loaded at run time.
 TYPE_CHECKING = False
@@ -47,14 +48,6 @@ _QUERIES: dict[str, object] = {"get_tool": None, "get_events": 0, "get_local_eve
 
 _collectors: list[_rcov.Collector] = []
 _originals: dict[str, Callable[..., Any]] = {}
-
-
-def _say(message: str) -> None:
-    try:
-        sys.stderr.write(f"rcov: {message}\n")
-        sys.stderr.flush()
-    except Exception:  # noqa: BLE001, S110 - stderr itself is unusable
-        pass
 
 
 def _holder(tool_id: object) -> _rcov.Collector | None:

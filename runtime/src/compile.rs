@@ -102,6 +102,21 @@ pub fn target_options(py: Python<'_>) -> Options {
     }
 }
 
+/// The original lines that `co_lines()` reports over the code tree of a
+/// plain compile of `source` (coverage.py's raw statements). Its
+/// SyntaxWarnings are dropped: this compile only reads the file.
+pub fn raw_statements(py: Python<'_>, source: &str, filename: &str) -> Result<Vec<u32>, RcovError> {
+    let (module, _warnings) = compile_catching_warnings(py, source, filename)?;
+    let module = module.map_err(|err| RcovError::NotPython {
+        filename: filename.to_string(),
+        message: err.to_string(),
+    })?;
+    Ok(walk_tree(&module, None)?
+        .raw_statements
+        .into_iter()
+        .collect())
+}
+
 /// `builtins.compile(text, filename, "exec", dont_inherit=True)`.
 pub fn compile_text<'py>(
     py: Python<'py>,

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use pyo3::prelude::*;
 use rcov_instrument::{Analysis, Arc as LineArc, Patterns};
 
-use crate::compile::{compile_catching_warnings, target_options, walk_tree};
+use crate::compile::{raw_statements, target_options};
 use crate::error::{catch_panic, RcovError};
 use crate::results::FileResult;
 
@@ -80,16 +80,7 @@ impl FileAnalysisObject {
         exclude: Vec<String>,
         partial: Vec<String>,
     ) -> Result<Self, RcovError> {
-        // A report is no place for the file's SyntaxWarnings: they are dropped.
-        let (module, _warnings) = compile_catching_warnings(py, source, filename)?;
-        let module = module.map_err(|err| RcovError::NotPython {
-            filename: filename.to_string(),
-            message: err.to_string(),
-        })?;
-        let raw_statements: Vec<u32> = walk_tree(&module, None)?
-            .raw_statements
-            .into_iter()
-            .collect();
+        let raw_statements = raw_statements(py, source, filename)?;
         let options = target_options(py);
         let patterns = Patterns { exclude, partial };
         let analysis = py.detach(|| {

@@ -9,7 +9,7 @@
 use pyo3::prelude::*;
 use rcov_instrument::{Arc as LineArc, Patterns, Side};
 
-use crate::compile::{compile_catching_warnings, target_options, walk_tree};
+use crate::compile::{raw_statements, target_options};
 use crate::error::{catch_panic, RcovError};
 
 /// A probe: its branch line, which way the branch went, and the arcs it records.
@@ -23,15 +23,7 @@ pub fn instrument_source(
     source: &str,
     filename: &str,
 ) -> Result<(String, Vec<u32>, Vec<ProbeRow>), RcovError> {
-    let (module, _warnings) = compile_catching_warnings(py, source, filename)?;
-    let module = module.map_err(|err| RcovError::NotPython {
-        filename: filename.to_string(),
-        message: err.to_string(),
-    })?;
-    let raw_statements: Vec<u32> = walk_tree(&module, None)?
-        .raw_statements
-        .into_iter()
-        .collect();
+    let raw_statements = raw_statements(py, source, filename)?;
     let options = target_options(py);
     let patterns = Patterns {
         exclude: Vec::new(),
