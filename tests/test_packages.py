@@ -51,6 +51,10 @@ class Suite:
     version: str
     source: str  # what --source names: the package directory (or "." for a single module)
     pytest_args: tuple[str, ...]
+    # Files whose lines depend on the machine's timing (a timeout that may or
+    # may not expire), so that no two runs of the suite are sure to agree on
+    # them, whatever measures them: left out of the comparison.
+    timing_dependent: tuple[str, ...] = ()
 
     @property
     def requirement(self) -> str:
@@ -62,7 +66,14 @@ SUITES = [
     Suite("toolz", "1.2.0", "toolz", ("toolz/tests",)),
     # test_socketutils.py takes timing-dependent branches (a timeout that may or may
     # not expire), which no two runs are sure to share.
-    Suite("boltons", "26.2.0", "boltons", ("tests", "--ignore=tests/test_socketutils.py")),
+    Suite(
+        "boltons",
+        "26.2.0",
+        "boltons",
+        ("tests", "--ignore=tests/test_socketutils.py"),
+        # recv_until's `if cur_timeout <= 0.0` (seen to differ between runs).
+        timing_dependent=("boltons/socketutils.py",),
+    ),
     # test_idna_properties.py needs hypothesis; the other tests need nothing.
     Suite("idna", "3.20", "idna", ("tests", "--ignore=tests/test_idna_properties.py")),
 ]
@@ -137,8 +148,13 @@ def test_package_suite(suite: Suite, tmp_path: Path) -> None:
     assert expected.files, "coverage.py measured nothing"
     actual = run_rcov(args, root, work, source=[suite.source])
     assert actual.returncode == 0, f"the suite fails under rcov:\n{actual.stdout}\n{actual.stderr}"
-    _agreement.add(expected.files, actual.files)
-    problems = compare(expected.files, actual.files)
+    assert all(name in expected.files for name in suite.timing_dependent)
+    theirs, ours = (
+        {name: facts for name, facts in files.items() if name not in suite.timing_dependent}
+        for files in (expected.files, actual.files)
+    )
+    _agreement.add(theirs, ours)
+    problems = compare(theirs, ours)
     assert not problems, f"rcov differs from coverage.py on {suite.requirement}:\n" + "\n".join(
         problems
     )
