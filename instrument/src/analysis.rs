@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::{Deserialize, Serialize};
+
 use crate::arcs::find_arcs;
 use crate::exclude::{find_exclusions, join_patterns, lines_matching};
 use crate::lines::MultilineMap;
@@ -10,7 +12,7 @@ use crate::{Arc, EdgeId};
 
 /// What coverage.py's `PythonParser` knows about a file, plus which arcs each
 /// branch edge stands for.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Analysis {
     /// Statement lines (first lines), excluded lines and docstrings removed.
     pub statements: BTreeSet<u32>,

@@ -21,6 +21,8 @@ pub mod parse;
 pub mod rewrite;
 pub mod syntax;
 
+use serde::{Deserialize, Serialize};
+
 pub use analysis::{analyze, Analysis, AnalysisFailure, Patterns};
 pub use parse::{Options, ParseFailure};
 pub use rewrite::{rewrite, LineOrigin, Rewrite};
@@ -31,7 +33,7 @@ pub use rewrite::{rewrite, LineOrigin, Rewrite};
 pub const PROBE_BASE: u32 = 1 << 30;
 
 /// Which way control leaves a branch line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Side {
     /// Into the body: an `if`/`elif` test was true, a loop body started, a
     /// `case` matched.
@@ -48,7 +50,7 @@ pub enum Side {
 /// One edge out of a branch line. `line` is the branch line as coverage.py
 /// names it (the first line of the statement holding the test, the `for`
 /// iterable or the `case` pattern).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct EdgeId {
     pub line: u32,
     pub side: Side,

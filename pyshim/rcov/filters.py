@@ -317,7 +317,10 @@ class SourceFilter:
         seen: set[str] = set()
         for root in roots:
             for path in _python_files(root):
-                path = canonical_path(path)
+                # The roots are canonical and the walk follows no directory
+                # link: only a file that is a link itself needs resolving.
+                if os.path.islink(path):
+                    path = canonical_path(path)
                 if path in seen or not self.selects(path):
                     continue
                 seen.add(path)

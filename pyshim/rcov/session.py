@@ -127,11 +127,18 @@ class Session:
         cwd = self.filter.cwd
         relative = self.options.relative_files
 
+        keys: dict[str, str] = {}
+
         def key(path: str) -> str:
             # A relative file name (from a relative sys.path entry) is relative
             # to where the program started, even if it changed directory since.
-            path = canonical_path(os.path.join(cwd, path))
-            return relative_name(path, cwd) if relative else path
+            # Memoised: each file is named up to four times below, and
+            # realpath costs a stat per path component.
+            found = keys.get(path)
+            if found is None:
+                found = canonical_path(os.path.join(cwd, path))
+                found = keys[path] = relative_name(found, cwd) if relative else found
+            return found
 
         for context, executed in self.collector.executed_by_context():
             for path, (lines, arcs) in executed.items():

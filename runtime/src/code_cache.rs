@@ -21,15 +21,17 @@
 //! No PyO3 here: marshalling is the caller's, and this module is tested with
 //! plain `cargo test`.
 
+use std::borrow::Cow;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use rcov_instrument::{EdgeId, Side};
+use rcov_instrument::{Analysis, EdgeId};
+use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
-const MAGIC: &[u8; 8] = b"RCOVCC01";
+const MAGIC: &[u8; 8] = b"RCOVCC02";
 const MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
 const PRUNE_EVERY: Duration = Duration::from_secs(24 * 3600);
 const PRUNED_MARK: &str = ".pruned";
@@ -47,10 +49,12 @@ pub struct CacheKey<'a> {
     pub branch: bool,
 }
 
-/// A cached compilation: the probe table and the marshalled module code.
+/// A cached compilation: the probe table, the file's analysis (what turns
+/// hits into lines and arcs at exit) and the marshalled module code.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Entry {
     pub probes: Vec<EdgeId>,
+    pub analysis: Analysis,
     pub code: Vec<u8>,
 }
 
@@ -165,15 +169,23 @@ fn source_hash(source: &str) -> u128 {
     xxh3_128(source.as_bytes())
 }
 
+/// What an entry's body starts with, before the marshalled code.
+#[derive(Serialize, Deserialize)]
+struct Tables<'a> {
+    probes: Cow<'a, [EdgeId]>,
+    analysis: Cow<'a, Analysis>,
+}
+
 /// `MAGIC`, the source's hash, the body's hash, then the body: the probe
-/// count, each probe as (line, side), and the marshalled code.
+/// table and the analysis (postcard), and the marshalled code.
 fn encode(entry: &Entry, source: u128) -> Vec<u8> {
-    let mut body = Vec::with_capacity(4 + entry.probes.len() * 5 + entry.code.len());
-    body.extend_from_slice(&(entry.probes.len() as u32).to_le_bytes());
-    for probe in &entry.probes {
-        body.extend_from_slice(&probe.line.to_le_bytes());
-        body.push(side_byte(probe.side));
-    }
+    let tables = Tables {
+        probes: Cow::Borrowed(&entry.probes),
+        analysis: Cow::Borrowed(&entry.analysis),
+    };
+    let Ok(mut body) = postcard::to_allocvec(&tables) else {
+        return Vec::new();
+    };
     body.extend_from_slice(&entry.code);
     let mut bytes = Vec::with_capacity(HEADER_LEN + body.len());
     bytes.extend_from_slice(MAGIC);
@@ -193,43 +205,18 @@ fn decode(bytes: &[u8], source: u128) -> Option<Entry> {
     {
         return None;
     }
-    let (count, mut rest) = body.split_at_checked(4)?;
-    let count = u32::from_le_bytes(count.try_into().ok()?) as usize;
-    let mut probes = Vec::with_capacity(count.min(rest.len() / 5));
-    for _ in 0..count {
-        let (probe, tail) = rest.split_at_checked(5)?;
-        probes.push(EdgeId {
-            line: u32::from_le_bytes(probe[..4].try_into().ok()?),
-            side: side_of(probe[4])?,
-        });
-        rest = tail;
-    }
+    let (tables, code) = postcard::take_from_bytes::<Tables<'_>>(body).ok()?;
     Some(Entry {
-        probes,
-        code: rest.to_vec(),
+        probes: tables.probes.into_owned(),
+        analysis: tables.analysis.into_owned(),
+        code: code.to_vec(),
     })
-}
-
-fn side_byte(side: Side) -> u8 {
-    match side {
-        Side::Taken => 0,
-        Side::NotTaken => 1,
-        Side::BodyEnd => 2,
-    }
-}
-
-fn side_of(byte: u8) -> Option<Side> {
-    match byte {
-        0 => Some(Side::Taken),
-        1 => Some(Side::NotTaken),
-        2 => Some(Side::BodyEnd),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rcov_instrument::{Options, Patterns, Side};
 
     fn key(filename: &str, branch: bool) -> CacheKey<'_> {
         CacheKey {
@@ -256,6 +243,13 @@ mod tests {
                     side: Side::BodyEnd,
                 },
             ],
+            analysis: rcov_instrument::analyze(
+                "if x:\n    y = (1,\n         2)\n",
+                &[1, 2],
+                &Options::default(),
+                &Patterns::default(),
+            )
+            .unwrap(),
             code: b"\xe3marshalled code".to_vec(),
         }
     }

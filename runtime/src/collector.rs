@@ -180,11 +180,18 @@ impl Collector {
             (walk_tree(&compiled?, None)?, Vec::new(), Vec::new(), warned)
         };
         // A file that warns while compiling is compiled on every run, so that
-        // its warnings show on every run, as a main script's do.
-        if !warned {
-            self.store_cached(py, source, filename, &tree.module, &probes);
+        // its warnings show on every run, as a main script's do. The cached
+        // entry holds the file's analysis too, which a later run then does
+        // not compute again at exit.
+        let mut analysis = None;
+        if !warned && self.cache.is_some() {
+            let options = target_options(py);
+            let raw_statements: Vec<u32> = tree.raw_statements.iter().copied().collect();
+            let made = py.detach(|| hits_analysis(source, &raw_statements, &options));
+            self.store_cached(py, source, filename, &tree.module, &probes, &made);
+            analysis = Some(made);
         }
-        self.register(py, source, filename, &tree, probes, splits)?;
+        self.register(py, source, filename, &tree, probes, splits, analysis)?;
         Ok(tree.module)
     }
 
@@ -232,6 +239,7 @@ impl Collector {
                 &tree,
                 prepared.probes.clone(),
                 splits.unwrap_or_default(),
+                None,
             )?;
             Ok::<_, RcovError>(tree.module)
         })
@@ -558,7 +566,15 @@ impl Collector {
         // The cached tree is on original lines already: walking it only
         // collects its code objects and statements.
         let tree = walk_tree(&code, None)?;
-        self.register(py, source, filename, &tree, entry.probes, Vec::new())?;
+        self.register(
+            py,
+            source,
+            filename,
+            &tree,
+            entry.probes,
+            Vec::new(),
+            Some(entry.analysis),
+        )?;
         Ok(Some(tree.module))
     }
 
@@ -572,6 +588,7 @@ impl Collector {
         filename: &str,
         module: &Bound<'_, PyAny>,
         probes: &[EdgeId],
+        analysis: &Analysis,
     ) {
         let Some(cache) = &self.cache else {
             return;
@@ -585,6 +602,7 @@ impl Collector {
         };
         let entry = Entry {
             probes: probes.to_vec(),
+            analysis: analysis.clone(),
             code,
         };
         let key = self.cache_key(filename);
@@ -626,7 +644,9 @@ impl Collector {
 
     /// Records the compiled tree of `filename`, replacing an earlier one (a
     /// reload: its hits are kept if the source is the same), and turns LINE
-    /// events on for it when measuring.
+    /// events on for it when measuring. `analysis`, if known already, is
+    /// the file's `hits_analysis`.
+    #[allow(clippy::too_many_arguments)]
     fn register(
         &self,
         py: Python<'_>,
@@ -635,6 +655,7 @@ impl Collector {
         tree: &CodeTree<'_>,
         probes: Vec<EdgeId>,
         splits: Vec<SplitProbe>,
+        analysis: Option<Analysis>,
     ) -> PyResult<()> {
         let unit_lines = if self.record.count_lines {
             tree.code_objects
@@ -680,7 +701,7 @@ impl Collector {
                     (
                         Arc::new(hits),
                         EarlierHits::default(),
-                        Arc::default(),
+                        Arc::new(analysis.map_or_else(OnceLock::new, OnceLock::from)),
                         state.next_file,
                     )
                 }
@@ -834,21 +855,9 @@ impl FileSnapshot {
         }
     }
 
-    /// The file's analysis. Exclusion patterns do not change edges, so it
-    /// uses none. A file the analyser cannot read (possible only in line
-    /// mode, where nothing was rewritten) gets an empty one: its raw lines
-    /// are reported.
     fn analysis(&self, options: &Options) -> &Analysis {
-        self.analysis.get_or_init(|| {
-            let patterns = Patterns {
-                exclude: Vec::new(),
-                partial: Vec::new(),
-            };
-            catch_panic("analyze", || {
-                rcov_instrument::analyze(&self.source, &self.raw_statements, options, &patterns)
-            })
-            .unwrap_or_else(|_| Analysis::default())
-        })
+        self.analysis
+            .get_or_init(|| hits_analysis(&self.source, &self.raw_statements, options))
     }
 
     /// The lines (and arcs) of `hits` in coverage.py's data conventions.
@@ -864,4 +873,19 @@ impl FileSnapshot {
             branch.then(|| executed_arcs(analysis, &lines, &self.probes, |k| hits.probe_hit(k)));
         (lines, arcs)
     }
+}
+
+/// The analysis that turns a file's hits into coverage.py's lines and arcs.
+/// Exclusion patterns do not change edges, so it uses none. A file the
+/// analyser cannot read (possible only in line mode, where nothing was
+/// rewritten) gets an empty one: its raw lines are reported.
+fn hits_analysis(source: &str, raw_statements: &[u32], options: &Options) -> Analysis {
+    let patterns = Patterns {
+        exclude: Vec::new(),
+        partial: Vec::new(),
+    };
+    catch_panic("analyze", || {
+        rcov_instrument::analyze(source, raw_statements, options, &patterns)
+    })
+    .unwrap_or_else(|_| Analysis::default())
 }
