@@ -29,7 +29,7 @@ from .session import Session
 # Names for annotations only: the typing module is not loaded at run time.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import TextIO
+    from typing import Self, TextIO
 
     from .summary import FileReport
 
@@ -172,7 +172,7 @@ class Coverage:
             _measuring.clear()
             self._session.stop()
 
-    def __enter__(self) -> Coverage:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["hide_frames", "frames_below"]
+__all__ = ["frames_below", "hide_frames"]
 
 _hidden = 0
 
