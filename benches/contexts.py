@@ -76,11 +76,15 @@ def measure(suites: list[str], reps: int) -> dict[str, dict[str, float]]:
 def table(results: dict[str, dict[str, float]], reps: int) -> str:
     version = sys.version.split()[0]
     lines = [
-        f"Python {version}, median CPU seconds of {reps} runs (branch coverage, `--source` "
-        "on the package); the overhead of contexts is against the same tool without them.",
+        (
+            f"Python {version}, median CPU seconds of {reps} runs (branch coverage, `--source` "
+            "on the package); the overhead of contexts is against the same tool without them."
+        ),
         "",
-        "| suite | rcov | rcov + contexts | overhead "
-        "| coverage.py | coverage.py + contexts | overhead |",
+        (
+            "| suite | rcov | rcov + contexts | overhead "
+            "| coverage.py | coverage.py + contexts | overhead |"
+        ),
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for suite, by_mode in results.items():

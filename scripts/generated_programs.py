@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from progcheck import check  # noqa: E402
-from progen import generate  # noqa: E402
+from progcheck import check
+from progen import generate
 
 
 def main() -> int:
@@ -36,7 +36,9 @@ def main() -> int:
     for seed in range(args.start, args.start + args.count):
         source = generate(seed)
         lines += source.count("\n")
-        kinds.update(type(n).__name__ for n in ast.walk(ast.parse(source)) if isinstance(n, ast.stmt))
+        kinds.update(
+            type(n).__name__ for n in ast.walk(ast.parse(source)) if isinstance(n, ast.stmt)
+        )
         problems = check(seed)
         if problems:
             failed.append(seed)

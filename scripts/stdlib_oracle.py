@@ -227,9 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", help="directory for the XML and data files (default: temporary)")
     args = parser.parse_args(argv)
     args.python = os.path.abspath(args.python)  # not resolved: a virtualenv's python is a link
-    tests = (
-        args.tests.split(",") if args.tests else list(FAST_TESTS if args.fast else TESTS)
-    )
+    tests = args.tests.split(",") if args.tests else list(FAST_TESTS if args.fast else TESTS)
     with tempfile.TemporaryDirectory(prefix="rcov-oracle-") as tmp:
         work = Path(args.work or tmp)
         work.mkdir(parents=True, exist_ok=True)

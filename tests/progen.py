@@ -48,7 +48,9 @@ class Generator:
         op = self.rng.choice(["+", "-", "*", "//", "%", "&", "|", "^"])
         if op in ("//", "%") and self.chance(0.7):
             # Mostly safe divisors; sometimes one that can be zero.
-            return f"({self.int_expr(level + 1)} {op} {self.rng.choice(['3', '5', '(abs(n) + 1)'])})"
+            return (
+                f"({self.int_expr(level + 1)} {op} {self.rng.choice(['3', '5', '(abs(n) + 1)'])})"
+            )
         if r < 0.45:
             return f"({self.int_expr(level + 1)} if {self.cond(level + 1)} else {self.int_expr(level + 1)})"
         if r < 0.5:
@@ -65,7 +67,9 @@ class Generator:
         if r < 0.55:
             return f"not ({self.cond(level + 1)})"
         if r < 0.7:
-            return f"({self.cond(level + 1)} {self.rng.choice(['and', 'or'])} {self.cond(level + 1)})"
+            return (
+                f"({self.cond(level + 1)} {self.rng.choice(['and', 'or'])} {self.cond(level + 1)})"
+            )
         if r < 0.8:
             return f"(t := {self.int_expr(level + 1)}) > 1"
         if r < 0.9:
@@ -120,7 +124,9 @@ class Generator:
 
     def stmt_simple_line(self, depth: int, ctx: dict[str, bool]) -> None:
         # Several simple statements on one line.
-        self.emit(depth, f"a = {self.int_expr(2)}; lst.append(a % 10); print({self.fresh('p')!r}, a)")
+        self.emit(
+            depth, f"a = {self.int_expr(2)}; lst.append(a % 10); print({self.fresh('p')!r}, a)"
+        )
 
     def stmt_break(self, depth: int, ctx: dict[str, bool]) -> None:
         self.emit(depth, f"if {self.cond()}: break")
@@ -151,7 +157,9 @@ class Generator:
             self.body(depth + 1, ctx)
 
     def stmt_async_with(self, depth: int, ctx: dict[str, bool]) -> None:
-        self.emit(depth, "async with Manager(swallow=%s) as m:" % self.rng.choice(["True", "False"]))
+        self.emit(
+            depth, "async with Manager(swallow={}) as m:".format(self.rng.choice(["True", "False"]))
+        )
         self.body(depth + 1, ctx)
 
     def stmt_assert(self, depth: int, ctx: dict[str, bool]) -> None:
@@ -180,7 +188,10 @@ class Generator:
             self.emit(depth, "counter = counter + 1")
 
     def stmt_import(self, depth: int, ctx: dict[str, bool]) -> None:
-        self.emit(depth, self.rng.choice(["import math", "from functools import reduce", "import os.path"]))
+        self.emit(
+            depth,
+            self.rng.choice(["import math", "from functools import reduce", "import os.path"]),
+        )
 
     def stmt_one_line_if(self, depth: int, ctx: dict[str, bool]) -> None:
         self.emit(depth, f"if {self.cond()}: print({self.fresh('p')!r}); b = {self.int_expr(2)}")
@@ -204,12 +215,14 @@ class Generator:
 
     def stmt_for(self, depth: int, ctx: dict[str, bool]) -> None:
         var = self.fresh("i")
-        iterable = self.rng.choice([
-            f"range({self.rng.randint(0, 4)})",
-            "list(lst[:3])",
-            "s",
-            f"enumerate('xyz'[:abs(a) % 4])",
-        ])
+        iterable = self.rng.choice(
+            [
+                f"range({self.rng.randint(0, 4)})",
+                "list(lst[:3])",
+                "s",
+                "enumerate('xyz'[:abs(a) % 4])",
+            ]
+        )
         target = f"({var}, _)" if iterable.startswith("enumerate") else var
         self.emit(depth, f"for {target} in {iterable}:")
         self.body(depth + 1, {**ctx, "loop": True})
@@ -226,7 +239,10 @@ class Generator:
             self.emit(depth + 1, f"{guard} += 1")
             self.emit(depth + 1, f"if {guard} > {self.rng.randint(1, 3)}: break")
         else:
-            self.emit(depth, f"while {guard} < {self.rng.randint(0, 3)} and ({self.cond()} or {guard} < 2):")
+            self.emit(
+                depth,
+                f"while {guard} < {self.rng.randint(0, 3)} and ({self.cond()} or {guard} < 2):",
+            )
             self.emit(depth + 1, f"{guard} += 1")
         self.body(depth + 1, {**ctx, "loop": True})
         if self.chance(0.3):
@@ -238,7 +254,9 @@ class Generator:
         self.body(depth + 1, ctx)
         handlers = self.rng.choice([0, 1, 1, 2])
         for i in range(handlers):
-            exc = self.rng.choice(["ZeroDivisionError", "(ValueError, KeyError)", "Oops", "AssertionError"])
+            exc = self.rng.choice(
+                ["ZeroDivisionError", "(ValueError, KeyError)", "Oops", "AssertionError"]
+            )
             name = " as e" if self.chance(0.5) else ""
             self.emit(depth, f"except {exc}{name}:")
             self.say(depth + 1, "'caught'" if not name else "type(e).__name__")
@@ -254,9 +272,15 @@ class Generator:
     def stmt_try_star(self, depth: int, ctx: dict[str, bool]) -> None:
         if ctx.get("loop") or ctx.get("function"):
             # break/continue/return are not allowed in except* bodies: keep them out.
-            ctx = {k: v for k, v in ctx.items() if k not in ("loop", "function", "generator", "coroutine")}
+            ctx = {
+                k: v
+                for k, v in ctx.items()
+                if k not in ("loop", "function", "generator", "coroutine")
+            }
         self.emit(depth, "try:")
-        self.emit(depth + 1, f"if {self.cond()}: raise ExceptionGroup('g', [ValueError(1), KeyError(2)])")
+        self.emit(
+            depth + 1, f"if {self.cond()}: raise ExceptionGroup('g', [ValueError(1), KeyError(2)])"
+        )
         self.body(depth + 1, ctx, 1)
         self.emit(depth, "except* ValueError:")
         self.say(depth + 1, "'star value'")
@@ -273,7 +297,9 @@ class Generator:
         self.body(depth + 1, ctx)
 
     def stmt_match(self, depth: int, ctx: dict[str, bool]) -> None:
-        subject = self.rng.choice(["a", "(a, b)", "Point(a, b)", "{'k': a, 'n': n}", "lst[:2]", "s"])
+        subject = self.rng.choice(
+            ["a", "(a, b)", "Point(a, b)", "{'k': a, 'n': n}", "lst[:2]", "s"]
+        )
         self.emit(depth, f"match {subject}:")
         patterns = [
             f"case {self.rng.randint(-1, 3)}:",
@@ -283,7 +309,7 @@ class Generator:
             "case (x, y) if x == y:",
             "case [x, *rest]:",
             "case []:",
-            f"case Point(x=0, y=y):",
+            "case Point(x=0, y=y):",
             "case Point(x, y) if x > y:",
             "case {'k': 0}:",
             "case {'k': k, **others}:",
@@ -386,7 +412,7 @@ class Generator:
         return "\n".join(self.lines) + "\n"
 
 
-PRELUDE = '''\
+PRELUDE = """\
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -448,7 +474,7 @@ def drive(coroutine):
         return stop.value
     raise RuntimeError("suspended")
 
-'''
+"""
 
 
 def generate(seed: int) -> str:

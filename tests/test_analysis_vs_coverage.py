@@ -18,7 +18,6 @@ import pytest
 from coverage.config import DEFAULT_EXCLUDE, DEFAULT_PARTIAL, DEFAULT_PARTIAL_ALWAYS
 from coverage.misc import join_regex
 from coverage.parser import PythonParser
-
 from rcov import _rcov
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])

@@ -200,9 +200,8 @@ def test_only_one_coverage_measures_at_a_time(project: Project) -> None:
         first.start()  # starting the running one again is harmless
         with pytest.raises(rcov.CoverageError, match="another Coverage object is measuring"):
             second.start()
-        with pytest.raises(rcov.CoverageError):
-            with second:
-                pass
+        with pytest.raises(rcov.CoverageError), second:
+            pass
         assert rcov.Coverage.current() is first
     finally:
         first.stop()

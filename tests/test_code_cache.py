@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-import shutil
 from types import CodeType
 
 import pytest
 from covcompare import compare
 from covcompare import run_rcov as measure_program
 from pyshim_helpers import clean_env, run_rcov, write_files
-
 from rcov import _rcov
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,9 +109,7 @@ def test_line_and_branch_mode_have_their_own_entries(tmp_path: Path) -> None:
     measure(tmp_path, cache)
     report = tmp_path / "lines.json"
     for _ in range(2):
-        run = run_rcov(
-            tmp_path, "--no-report", f"--json={report}", "app.py", env=cache_env(cache)
-        )
+        run = run_rcov(tmp_path, "--no-report", f"--json={report}", "app.py", env=cache_env(cache))
         assert run.returncode == 0, run.stderr
         files = json.loads(report.read_text())["files"]
         assert "missing_branches" not in files["helper.py"]
@@ -279,5 +275,9 @@ def test_a_warm_run_measures_what_the_cold_run_did(tmp_path: Path, program: str)
     aged = age_entries(tmp_path / "cache")
     warm = measure_program([program], src, work, env=env)
     assert entries(tmp_path / "cache") == aged
-    assert (warm.returncode, warm.stdout, warm.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+    assert (warm.returncode, warm.stdout, warm.stderr) == (
+        cold.returncode,
+        cold.stdout,
+        cold.stderr,
+    )
     assert cold.files and compare(cold.files, warm.files) == []

@@ -47,9 +47,7 @@ def by_line(data: coverage.CoverageData, path: str) -> LINES:
     """Per executed line of `path`, its contexts (coverage.py records a
     "line 0" for running an empty module, which no report shows: left out)."""
     return {
-        line: set(contexts)
-        for line, contexts in data.contexts_by_lineno(path).items()
-        if line > 0
+        line: set(contexts) for line, contexts in data.contexts_by_lineno(path).items() if line > 0
     }
 
 
@@ -109,9 +107,11 @@ def test_switch_context_matches_coverage_py(
     ours.save()
 
     expected = by_line(theirs.get_data(), str(shapes))
-    assert expected[3] == {f"{static}|test_square" if static else "test_square",
-                           f"{static}|test_circle" if static else "test_circle",
-                           static or ""}
+    assert expected[3] == {
+        f"{static}|test_square" if static else "test_square",
+        f"{static}|test_circle" if static else "test_circle",
+        static or "",
+    }
     in_memory = ours.get_data()
     assert {
         line: set(contexts) for line, contexts in in_memory.contexts_by_lineno(str(shapes)).items()
@@ -218,18 +218,41 @@ def run_both(root: Path, source: str, pytest_args: list[str]) -> tuple[Path, Pat
     common = ["-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args]
     theirs = root.parent / "theirs.coverage"
     proc = subprocess.run(
-        [sys.executable, "-m", "coverage", "run", f"--rcfile={rcfile}",
-         f"--data-file={theirs}", *common],
-        cwd=root, env=env, capture_output=True, text=True, timeout=900, check=False,
+        [
+            sys.executable,
+            "-m",
+            "coverage",
+            "run",
+            f"--rcfile={rcfile}",
+            f"--data-file={theirs}",
+            *common,
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     ours = root.parent / "ours.coverage"
     ours_rc = root.parent / "ours-rc"
     ours_rc.write_text(f"[run]\ndata_file = {ours}\n", encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, *common, f"--rcov={source}", "--rcov-branch", "--rcov-context=test",
-         f"--rcov-config={ours_rc}"],
-        cwd=root, env=env, capture_output=True, text=True, timeout=900, check=False,
+        [
+            sys.executable,
+            *common,
+            f"--rcov={source}",
+            "--rcov-branch",
+            "--rcov-context=test",
+            f"--rcov-config={ours_rc}",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return theirs, ours
@@ -285,9 +308,27 @@ def test_xdist_workers_keep_their_test_contexts(tmp_path: Path) -> None:
     data_file = root.parent / "xdist.coverage"
     rc.write_text(f"[run]\ndata_file = {data_file}\n", encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "tests",
-         "--rcov=calc", "--rcov-branch", "--rcov-context=test", f"--rcov-config={rc}"],
-        cwd=root, env=clean_env(), capture_output=True, text=True, timeout=900, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-n",
+            "2",
+            "tests",
+            "--rcov=calc",
+            "--rcov-branch",
+            "--rcov-context=test",
+            f"--rcov-config={rc}",
+        ],
+        cwd=root,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert contexts_per_statement(data_file) == contexts_per_statement(serial)
@@ -300,18 +341,42 @@ def test_json_and_html_of_coverage_py_show_rcovs_contexts(tmp_path: Path) -> Non
     env = clean_env()
     report = tmp_path / "report.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "coverage", "json", f"--data-file={ours}", "--show-contexts",
-         "-o", str(report)],
-        cwd=root, env=env, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "coverage",
+            "json",
+            f"--data-file={ours}",
+            "--show-contexts",
+            "-o",
+            str(report),
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     files = json.loads(report.read_text(encoding="utf-8"))["files"]
     ops = next(entry for name, entry in files.items() if name.endswith("ops.py"))
     assert {c.rpartition(".")[2] for c in ops["contexts"]["7"]} == {"test_div_by_zero"}
     proc = subprocess.run(
-        [sys.executable, "-m", "coverage", "html", f"--data-file={ours}", "--show-contexts",
-         "-d", str(tmp_path / "html")],
-        cwd=root, env=env, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "coverage",
+            "html",
+            f"--data-file={ours}",
+            "--show-contexts",
+            "-d",
+            str(tmp_path / "html"),
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     page = next((tmp_path / "html").glob("*ops_py.html")).read_text(encoding="utf-8")

@@ -42,7 +42,7 @@ def test_line_mode_line_tables_are_the_originals() -> None:
 
 def test_trace_functions_see_probe_lines_in_branch_mode() -> None:
     namespace: dict[str, Any] = {}
-    exec(_rcov.Collector(branch=True).compile(SOURCE, "<differences>"), namespace)
+    exec(_rcov.Collector(branch=True).compile(SOURCE, "<differences>"), namespace)  # noqa: S102 - the test program
     seen: list[int] = []
 
     def tracer(frame: FrameType, event: str, arg: object) -> Any:

@@ -31,20 +31,30 @@ sys.exit(3)
 """
 
 
-def rcov(cwd: Path, data_file: Path, *, file_size_limit: int | None = None) -> subprocess.CompletedProcess[str]:
+def rcov(
+    cwd: Path, data_file: Path, *, file_size_limit: int | None = None
+) -> subprocess.CompletedProcess[str]:
     def limit() -> None:
         if file_size_limit is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
 
     return subprocess.run(
-        [sys.executable, "-m", "rcov.instrument", "--branch", "--data-file", str(data_file), "prog.py"],
+        [
+            sys.executable,
+            "-m",
+            "rcov.instrument",
+            "--branch",
+            "--data-file",
+            str(data_file),
+            "prog.py",
+        ],
         cwd=cwd,
         env=clean_env(),
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
-        preexec_fn=limit,  # noqa: PLW1509 - only setrlimit, before exec
+        preexec_fn=limit,
     )
 
 

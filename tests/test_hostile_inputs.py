@@ -10,7 +10,6 @@ test names. Where rcov should measure a file, the JSON report says it did.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -260,7 +259,9 @@ def test_symlinked_and_duplicated_paths(tmp_path: Path) -> None:
     ],
     ids=["shorter", "not-python", "not-text", "deleted"],
 )
-def test_file_changed_on_disk_during_the_run(tmp_path: Path, replacement: str | bytes | None) -> None:
+def test_file_changed_on_disk_during_the_run(
+    tmp_path: Path, replacement: str | bytes | None
+) -> None:
     write(
         tmp_path,
         {
@@ -455,6 +456,8 @@ def test_valid_file_refused_as_too_deep_runs_unmeasured(tmp_path: Path) -> None:
             "prog.py": importing(["pluses"]),
         },
     )
-    warning = f"rcov: not measuring {tmp_path / 'pluses.py'}: nesting deeper than 10000 levels at line 1"
+    warning = (
+        f"rcov: not measuring {tmp_path / 'pluses.py'}: nesting deeper than 10000 levels at line 1"
+    )
     measured = same_behaviour(tmp_path, warnings=(warning,))
     assert "pluses.py" not in measured

@@ -26,6 +26,7 @@ from reportcompare import (
     measured_corpus_program,
 )
 
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("reports")

@@ -73,7 +73,7 @@ class Program:
 
     def run(self, code: CodeType) -> dict[str, Any]:
         namespace: dict[str, Any] = {"__name__": "measured", "__file__": self.filename}
-        exec(code, namespace)
+        exec(code, namespace)  # noqa: S102 - the test program
         return namespace
 
     def measure(self) -> dict[str, Any]:
@@ -193,7 +193,7 @@ def test_tracebacks_match_the_uninstrumented_program(
         namespace = p.run(code)
         try:
             namespace[function](argument)
-        except Exception:
+        except Exception:  # noqa: BLE001 - any exception is the expected outcome
             return traceback.format_exc()
         raise AssertionError("no exception")
 

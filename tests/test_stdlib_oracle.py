@@ -18,7 +18,10 @@ sys.modules["stdlib_oracle"] = oracle
 spec.loader.exec_module(oracle)
 
 if importlib.util.find_spec("test.libregrtest") is None:
-    pytest.skip("this interpreter has no regression tests (Debian: libpython3.X-testsuite)", allow_module_level=True)
+    pytest.skip(
+        "this interpreter has no regression tests (Debian: libpython3.X-testsuite)",
+        allow_module_level=True,
+    )
 
 
 @pytest.mark.parametrize("test", oracle.FAST_TESTS)

@@ -103,9 +103,11 @@ def test_same_as_trace(
         assert ours.counts == theirs.counts
         return
     whiles = {(str(corpus / program), line) for line in one_line_whiles(corpus / program)}
-    extra = {
-        (str(corpus / program), line): 1 for line in EXTRA_LINES_314.get(program, ())
-    } if sys.version_info >= (3, 14) else {}
+    extra = (
+        {(str(corpus / program), line): 1 for line in EXTRA_LINES_314.get(program, ())}
+        if sys.version_info >= (3, 14)
+        else {}
+    )
     assert {k: v for k, v in ours.counts.items() if k not in whiles} == {
         **{k: v for k, v in theirs.counts.items() if k not in whiles},
         **extra,
