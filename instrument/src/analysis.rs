@@ -278,4 +278,30 @@ mod tests {
         );
         assert_eq!(a.statements, [3, 5].into_iter().collect());
     }
+
+    #[test]
+    fn the_statement_after_an_if_that_always_jumps_is_its_not_taken_entry() {
+        let source = "def f(x):\n    if x:\n        return 1\n    elif x is None:\n        raise E\n    y = 2\n    return y\n";
+        let a = analysis(source, &[1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(a.entry_lines.get(&edge(4, NotTaken)), Some(&6));
+        // Line 4 is entered by line 2's other way, as before.
+        assert_eq!(a.entry_lines.get(&edge(2, NotTaken)), Some(&4));
+    }
+
+    #[test]
+    fn an_if_that_can_fall_through_has_no_entry_for_its_other_way() {
+        let a = analysis("if x:\n    a = 1\nb = 2\n", &[1, 2, 3]);
+        assert_eq!(a.entry_lines.get(&edge(1, NotTaken)), None);
+    }
+
+    #[test]
+    fn a_loop_is_left_into_the_next_statement_only_when_it_has_no_break() {
+        let a = analysis("for x in y:\n    a(x)\nb = 2\n", &[1, 2, 3]);
+        assert_eq!(a.entry_lines.get(&edge(1, NotTaken)), Some(&3));
+        let a = analysis(
+            "for x in y:\n    if x:\n        break\nb = 2\n",
+            &[1, 2, 3, 4],
+        );
+        assert_eq!(a.entry_lines.get(&edge(1, NotTaken)), None);
+    }
 }

@@ -267,6 +267,16 @@ impl<'a> ArcAnalyzer<'_, 'a> {
         }
     }
 
+    /// `note_entry`, unless the edge's block has an entry already.
+    fn note_entry_once(&mut self, from: ArcStart, line: i32) {
+        if from
+            .edge
+            .is_some_and(|edge| !self.entry_lines.contains_key(&edge))
+        {
+            self.note_entry(from, line);
+        }
+    }
+
     // ---- code objects ----
 
     fn module(&mut self, body: &'a [Stmt]) {
@@ -329,6 +339,12 @@ impl<'a> ArcAnalyzer<'_, 'a> {
             let line = self.line_for(node);
             if !self.statements.contains(&line) {
                 continue;
+            }
+            // The only way into this statement is a branch edge (an `if`
+            // whose bodies all jump away, a loop without `break`): its line
+            // tells that edge ran.
+            if let (1, Some(&only)) = (prev.len(), prev.first()) {
+                self.note_entry_once(only, line);
             }
             for start in std::mem::take(&mut prev) {
                 self.add_arc(start, line);

@@ -22,7 +22,7 @@
 
 use std::cmp::Reverse;
 
-use ruff_python_ast::statement_visitor::{walk_body, walk_stmt, StatementVisitor};
+use ruff_python_ast::statement_visitor::{walk_stmt, StatementVisitor};
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::{ElifElseClause, Expr, Stmt, StmtFor, StmtIf, StmtMatch, StmtWhile};
 use ruff_text_size::{Ranged, TextSize};
@@ -122,6 +122,8 @@ struct Planner<'s> {
     depth: usize,
     /// The line of the first statement nested deeper than [`MAX_NESTING`].
     too_deep_at: Option<u32>,
+    /// The statement after the one being planned, in the same block.
+    following: Option<&'s Stmt>,
 }
 
 impl<'s> Planner<'s> {
@@ -132,6 +134,7 @@ impl<'s> Planner<'s> {
             insertions: Vec::new(),
             depth: 0,
             too_deep_at: None,
+            following: None,
         }
     }
 
@@ -151,9 +154,48 @@ impl<'s> Planner<'s> {
             .elif_else_clauses
             .last()
             .is_some_and(|clause| clause.test.is_none());
+        let falls_through = std::iter::once(&stmt.body[..])
+            .chain(stmt.elif_else_clauses.iter().map(|clause| &clause.body[..]))
+            .any(|body| !body.last().is_some_and(is_jump));
+        let any_constant = std::iter::once(&*stmt.test)
+            .chain(
+                stmt.elif_else_clauses
+                    .iter()
+                    .filter_map(|c| c.test.as_ref()),
+            )
+            .any(|test| constant_test(test).is_some());
         if let (false, Some((line, false))) = (has_else, last_test_clause) {
-            self.add_trampoline(stmt, stmt.start(), ELSE_TRAMPOLINE, line);
+            if falls_through || any_constant || !self.following_reports_first() {
+                self.add_trampoline(stmt, stmt.start(), ELSE_TRAMPOLINE, line);
+            }
         }
+    }
+
+    /// Does the next statement of the block start with code of its own line?
+    /// Then an edge that is the only way into it needs no trampoline: the
+    /// analysis reads it from that line (its `entry_lines`). Only statement
+    /// kinds that always compile to code on their first line qualify, as
+    /// the compiled code is not known yet (an `assert` vanishes under `-O`,
+    /// a lone string or `...` compiles to nothing, a `try` line may not
+    /// report).
+    fn following_reports_first(&self) -> bool {
+        self.following.is_some_and(|next| match next {
+            Stmt::Assign(_)
+            | Stmt::AugAssign(_)
+            | Stmt::Return(_)
+            | Stmt::Raise(_)
+            | Stmt::Delete(_)
+            | Stmt::Import(_)
+            | Stmt::ImportFrom(_)
+            | Stmt::For(_)
+            | Stmt::With(_)
+            | Stmt::Match(_) => true,
+            Stmt::AnnAssign(assign) => assign.value.is_some(),
+            Stmt::Expr(expr) => expr.value.is_call_expr(),
+            Stmt::If(stmt) => constant_test(&stmt.test).is_none(),
+            Stmt::While(stmt) => constant_test(&stmt.test).is_none(),
+            _ => false,
+        })
     }
 
     fn plan_for(&mut self, stmt: &StmtFor) {
@@ -167,10 +209,13 @@ impl<'s> Planner<'s> {
         }
     }
 
+    /// A loop without `break` is left only when its iterable ends or its
+    /// test fails: then the next statement tells that edge without a
+    /// trampoline (see `following_reports_first`).
     fn plan_loop(&mut self, stmt: &impl Ranged, body: &[Stmt], orelse: &[Stmt]) {
         let line = self.branch_line(stmt.start());
         self.probe_one_line_body(stmt.start(), line, body);
-        if orelse.is_empty() {
+        if orelse.is_empty() && (has_break(body) || !self.following_reports_first()) {
             self.add_trampoline(stmt, stmt.start(), ELSE_TRAMPOLINE, line);
         }
     }
@@ -356,14 +401,18 @@ impl<'s> Planner<'s> {
     }
 }
 
-impl<'a> StatementVisitor<'a> for Planner<'_> {
-    fn visit_body(&mut self, body: &'a [Stmt]) {
-        if self.too_deep_at.is_none() {
-            walk_body(self, body);
+impl<'s> StatementVisitor<'s> for Planner<'s> {
+    fn visit_body(&mut self, body: &'s [Stmt]) {
+        for (i, stmt) in body.iter().enumerate() {
+            if self.too_deep_at.is_some() {
+                return;
+            }
+            self.following = body.get(i + 1);
+            self.visit_stmt(stmt);
         }
     }
 
-    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+    fn visit_stmt(&mut self, stmt: &'s Stmt) {
         if !is_compound(stmt) || self.too_deep_at.is_some() {
             return;
         }
@@ -398,6 +447,27 @@ fn is_compound(stmt: &Stmt) -> bool {
             | Stmt::Match(_)
             | Stmt::Try(_)
     )
+}
+
+/// Does `body` hold a `break` of its own loop (not of a nested one)?
+fn has_break(body: &[Stmt]) -> bool {
+    struct Finder(bool);
+    impl<'a> StatementVisitor<'a> for Finder {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::Break(_) => self.0 = true,
+                // A nested loop's breaks are its own, except in its `else`;
+                // a definition's are its own.
+                Stmt::For(inner) => self.visit_body(&inner.orelse),
+                Stmt::While(inner) => self.visit_body(&inner.orelse),
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                _ => walk_stmt(self, stmt),
+            }
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_body(body);
+    finder.0
 }
 
 /// Statements after which control never falls through.

@@ -443,3 +443,53 @@ for i in y:
     class E(Exception): pass
 "#
 );
+
+// The edge that leaves an `if` whose bodies all jump away, or a loop without
+// `break`, needs no trampoline when the next statement surely reports its own
+// first line; a string, an `assert` (gone under -O), a `try`, a `pass`, the
+// end of a block or a `break` somewhere in the loop keep it.
+fixture!(
+    trampolines_only_where_the_next_line_cannot_tell,
+    r#"def f(x, xs):
+    if x:
+        return 1
+    elif x is None:
+        raise ValueError
+    y = 2
+    for v in xs:
+        if v:
+            continue
+        print(v)
+    while x:
+        x -= 1
+    if x:
+        return 3
+    "not code"
+    if x:
+        return 4
+    assert x
+    for v in xs:
+        if v:
+            break
+    print(v)
+    if x:
+        return 5
+    try:
+        pass
+    except E:
+        pass
+    if x:
+        return 6
+    if y:
+        y = 1
+    print(y)
+    while x:
+        for w in xs:
+            pass
+        else:
+            break
+    f(x)
+    if x:
+        return 7
+"#
+);
