@@ -91,6 +91,15 @@ def test_help(tmp_path: Path) -> None:
         assert option in result.stdout
 
 
+def test_help_fits_the_terminal(tmp_path: Path) -> None:
+    # The parser is built at a fixed width (cli._parser); help gets the terminal's.
+    narrow = run_rcov(tmp_path, "--help", env=clean_env(COLUMNS="60"))
+    wide = run_rcov(tmp_path, "--help", env=clean_env(COLUMNS="200"))
+    assert narrow.returncode == wide.returncode == 0
+    assert max(len(line) for line in narrow.stdout.splitlines()[1:]) <= 60  # after the usage
+    assert max(len(line) for line in wide.stdout.splitlines()) > 100
+
+
 PROG = """\
 import os, sys
 print("args", sys.argv[1:])
