@@ -91,6 +91,45 @@ def test_help(tmp_path: Path) -> None:
         assert option in result.stdout
 
 
+def test_help_fits_the_terminal(tmp_path: Path) -> None:
+    # The parser is built at a fixed width (cli._parser); help gets the terminal's.
+    narrow = run_rcov(tmp_path, "--help", env=clean_env(COLUMNS="60"))
+    wide = run_rcov(tmp_path, "--help", env=clean_env(COLUMNS="200"))
+    assert narrow.returncode == wide.returncode == 0
+    assert max(len(line) for line in narrow.stdout.splitlines()[1:]) <= 60  # after the usage
+    assert max(len(line) for line in wide.stdout.splitlines()) > 100
+
+
+# Every measured run pays for what rcov imports: these are imported only when
+# used (help and errors, Ctrl-C, --sigterm, the `erase` command, the reports
+# that list functions), never by a plain run.
+NOT_IMPORTED_BY_A_RUN = ("shutil", "bz2", "lzma", "tempfile", "random", "glob", "signal", "ast")
+
+
+def imported_modules(run: Run) -> set[str]:
+    """The modules a run imported, from `-X importtime`'s lines on stderr."""
+    prefix = "import time:"
+    return {
+        line.rpartition("|")[2].strip()
+        for line in run.stderr.splitlines()
+        if line.startswith(prefix)
+    }
+
+
+@pytest.mark.parametrize("report", [True, False])
+def test_a_run_imports_only_what_it_uses(tmp_path: Path, report: bool) -> None:
+    write_files(tmp_path, {"prog.py": "def f():\n    return 1\nprint(f())\n"})
+    plain = imported_modules(run_python(tmp_path, "-X", "importtime", "prog.py"))
+    options = ["--branch"] if report else ["--branch", "--no-report"]
+    run = run_python(tmp_path, "-X", "importtime", "-m", "rcov.instrument", *options, "prog.py")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("1\n")
+    imported = imported_modules(run)
+    assert {"rcov.session", "rcov.filters"} <= imported  # stderr was read right
+    unwanted = set(NOT_IMPORTED_BY_A_RUN) | (set() if report else {"rcov.report", "rcov.analysis"})
+    assert sorted((imported - plain) & unwanted) == []
+
+
 PROG = """\
 import os, sys
 print("args", sys.argv[1:])

@@ -20,10 +20,14 @@ from collections.abc import Callable, Sequence
 
 from . import _rcov
 from .filters import glob_matcher
-from .functions import FunctionReport, file_functions
 from .importer import read_source
 from .messages import say as _say
 from .summary import FileReport, relative_name
+
+# Names for annotations only: the typing module is not loaded at run time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .functions import FunctionReport
 
 __all__ = ["file_reports"]
 
@@ -37,12 +41,14 @@ def file_reports(
     omit: Sequence[str] = (),
     cwd: str | None = None,
     warn: Callable[[str], None] = _say,
+    functions: bool = True,
 ) -> list[FileReport]:
     """Each measured file's results, sorted by path.
 
     `include`/`omit` are glob patterns (coverage.py's report options) that
     narrow the files reported. A file that can no longer be read or parsed is
-    left out with a warning.
+    left out with a warning. Listing a file's functions compiles and parses it
+    again: without `functions` (a report that shows none) they are None.
     """
     cwd = cwd or os.getcwd()
     included = glob_matcher(list(include))
@@ -51,7 +57,7 @@ def file_reports(
     measured = sorted(data.measured_files())
     # Function data is per run: a file with none in data that has some was
     # never imported; in data without any (coverage.py's) it is unknown.
-    has_functions = any(data.functions(stored) is not None for stored in measured)
+    has_functions = functions and any(data.functions(stored) is not None for stored in measured)
     reports: list[FileReport] = []
     for stored in measured:
         path = os.path.join(cwd, stored)
@@ -73,11 +79,11 @@ def file_reports(
         lines = data.lines(stored) or []
         arcs = data.arcs(stored) if branch else None
         result = analysis.result(lines, arcs)
-        functions = None
+        listed = None
         if has_functions:
-            functions = _functions(source, path, data.functions(stored) or [], result, warn)
+            listed = _functions(source, path, data.functions(stored) or [], result, warn)
         counts = data.line_counts(stored)
-        reports.append(FileReport(relative_name(path, cwd), path, result, functions, counts))
+        reports.append(FileReport(relative_name(path, cwd), path, result, listed, counts))
     return reports
 
 
@@ -88,6 +94,8 @@ def _functions(
     result: _rcov.FileResult,
     warn: Callable[[str], None],
 ) -> list[FunctionReport] | None:
+    from .functions import file_functions  # ast: only for reports that list functions
+
     try:
         return file_functions(source, path, called, result.excluded_lines)
     except (SyntaxError, ValueError) as exc:

@@ -84,11 +84,16 @@ def _precision(text: str) -> int:
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
+    # argparse makes a formatter for every argument added, only to check its
+    # metavar; a formatter of no given width measures the terminal, importing
+    # shutil (and with it bz2 and lzma). A fixed width while the arguments are
+    # added; help and error messages get the terminal's (set at the end).
     parser = argparse.ArgumentParser(
         prog=prog,
         usage=f"{prog} [options] (script.py | -m module) [args ...]",
         description="Run a Python program and measure its line (and branch) coverage.",
         allow_abbrev=False,
+        formatter_class=_FixedWidthFormatter,
     )
     parser.add_argument("--branch", action="store_true", help="measure branch coverage too")
     parser.add_argument(
@@ -169,7 +174,13 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="print FILE as rcov rewrites it to measure branches, each probe "
         "annotated with its arc, and exit",
     )
+    parser.formatter_class = argparse.HelpFormatter
     return parser
+
+
+class _FixedWidthFormatter(argparse.HelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=80)
 
 
 class _ShowAction(argparse.Action):

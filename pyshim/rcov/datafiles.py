@@ -72,16 +72,20 @@ def combinable_files(data_file: str, data_paths: list[str] | None = None) -> lis
     `<data file name>.*`; with none, the data file's own directory is searched.
     Raises FileNotFoundError for a path that does not exist.
     """
-    import glob
-
     data_dir, local = os.path.split(os.path.abspath(data_file))
     found: list[str] = []
     for path in data_paths or [data_dir]:
         if os.path.isfile(path):
             found.append(os.path.abspath(path))
         elif os.path.isdir(path):
-            pattern = glob.escape(os.path.join(os.path.abspath(path), local)) + ".*"
-            found.extend(glob.glob(pattern))
+            # What glob `<name>.*` finds, without importing glob at every run's end.
+            directory = os.path.abspath(path)
+            try:
+                names = os.listdir(directory)
+            except OSError:
+                continue
+            prefix = local + "."
+            found.extend(os.path.join(directory, n) for n in names if n.startswith(prefix))
         else:
             raise FileNotFoundError(f"Couldn't combine from non-existent path '{path}'")
     return sorted(f for f in found if not f.endswith("-journal"))

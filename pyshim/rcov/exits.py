@@ -15,7 +15,6 @@ other exits skip it, so rcov wraps them, once per process:
 from __future__ import annotations
 
 import os
-import signal
 
 from .process_start import current_session
 
@@ -56,6 +55,8 @@ def _after_fork_in_child() -> None:
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    import signal
+
     _save()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.kill(os.getpid(), signal.SIGTERM)
@@ -69,7 +70,11 @@ def install_exit_hooks(sigterm: bool) -> None:
         os.execv = _saving_first(os.execv)
         os.execve = _saving_first(os.execve)
         os.register_at_fork(after_in_child=_after_fork_in_child)
-    if sigterm and hasattr(signal, "SIGTERM"):
+    if not sigterm:
+        return
+    import signal  # only with --sigterm: not a cost of every run
+
+    if hasattr(signal, "SIGTERM"):
         try:
             if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
                 signal.signal(signal.SIGTERM, _on_sigterm)

@@ -54,25 +54,23 @@ def _is_under(path: str, tree: str) -> bool:
 
 
 # coverage.py's glob grammar (coverage/files.py: G2RX_TOKENS), one token per
-# regex; None marks a pattern coverage.py rejects.
-_GLOB_TOKENS: list[tuple[re.Pattern[str], str | None]] = [
-    (re.compile(rx), sub)
-    for rx, sub in [
-        (r"\*\*\*+", None),
-        (r"[^/]+\*\*+", None),
-        (r"\*\*+[^/]+", None),
-        (r"\*\*/\*\*", None),
-        (r"^\*+/", r"(.*[/\\\\])?"),
-        (r"/\*+$", r"[/\\\\].*"),
-        (r"\*\*/", r"(.*[/\\\\])?"),
-        (r"/", r"[/\\\\]"),
-        (r"\*", r"[^/\\\\]*"),
-        (r"\?", r"[^/\\\\]"),
-        (r"\[.*?\]", r"\g<0>"),
-        (r"[a-zA-Z0-9_-]+", r"\g<0>"),
-        (r"[\[\]]", None),
-        (r"[\s\S]", r"\\\g<0>"),
-    ]
+# regex; None marks a pattern coverage.py rejects. Compiled when first used
+# (by re, which keeps them): most runs have no pattern.
+_GLOB_TOKENS: list[tuple[str, str | None]] = [
+    (r"\*\*\*+", None),
+    (r"[^/]+\*\*+", None),
+    (r"\*\*+[^/]+", None),
+    (r"\*\*/\*\*", None),
+    (r"^\*+/", r"(.*[/\\\\])?"),
+    (r"/\*+$", r"[/\\\\].*"),
+    (r"\*\*/", r"(.*[/\\\\])?"),
+    (r"/", r"[/\\\\]"),
+    (r"\*", r"[^/\\\\]*"),
+    (r"\?", r"[^/\\\\]"),
+    (r"\[.*?\]", r"\g<0>"),
+    (r"[a-zA-Z0-9_-]+", r"\g<0>"),
+    (r"[\[\]]", None),
+    (r"[\s\S]", r"\\\g<0>"),
 ]
 
 
@@ -84,7 +82,7 @@ def _glob_to_regex(pattern: str) -> str:
     pos = 0
     while pos < len(pattern):
         for rx, sub in _GLOB_TOKENS:
-            if m := rx.match(pattern, pos=pos):
+            if m := re.compile(rx).match(pattern, pos=pos):
                 if sub is None:
                     raise ValueError(f"file pattern can't include {m[0]!r}: {pattern!r}")
                 parts.append(m.expand(sub))
@@ -111,18 +109,14 @@ def glob_matcher(patterns: Sequence[str]) -> re.Pattern[str] | None:
 
 def _interpreter_trees() -> tuple[set[str], set[str]]:
     """Directories of the standard library, and of third-party code (canonical)."""
-    stdlib: set[str] = set()
+    stdlib = {os.path.dirname(os.__file__)}
     third: set[str] = set()
     for scheme in sysconfig.get_scheme_names():
         paths = sysconfig.get_paths(scheme)
-        for name in ("stdlib", "platstdlib"):
-            if name in paths:
-                stdlib.add(canonical_path(paths[name]))
-        for name in ("purelib", "platlib", "scripts"):
-            if name in paths:
-                third.add(canonical_path(paths[name]))
-    stdlib.add(canonical_path(os.path.dirname(os.__file__)))
-    return stdlib, third
+        stdlib.update(paths[name] for name in ("stdlib", "platstdlib") if name in paths)
+        third.update(paths[name] for name in ("purelib", "platlib", "scripts") if name in paths)
+    # The schemes share most of their paths: each is resolved once.
+    return {canonical_path(p) for p in stdlib}, {canonical_path(p) for p in third}
 
 
 def _venv_root(directory: str) -> str | None:

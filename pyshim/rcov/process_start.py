@@ -6,13 +6,16 @@ with the package: in any Python process whose environment has
 the program's own modules are imported. Without the variable the .pth costs
 one `os.environ.get`.
 
-The variable names a configuration file:
-- one written by `write_process_config` (`rcov run`, the pytest plugin): JSON
-  holding the parent's run options and its start directory, so a child that
-  changes directory still measures the same files and writes its data file
-  beside the parent's;
-- or any configuration file rcov reads (`.coveragerc`, `pyproject.toml`, ...),
-  as coverage.py's `COVERAGE_PROCESS_START` does.
+The variable holds either
+- rcov's own settings (`rcov run`, the pytest plugin: see `process_config`):
+  JSON holding the parent's run options and its start directory, so a child
+  that changes directory still measures the same files and writes its data
+  file beside the parent's. They travel in the variable itself, not in a
+  file: no temporary file to make (tempfile and random are costly imports at
+  the start of every run) nor to remove, and a child that outlives its parent
+  can still read them;
+- or the path of any configuration file rcov reads (`.coveragerc`,
+  `pyproject.toml`, ...), as coverage.py's `COVERAGE_PROCESS_START` does.
 
 Every child writes its own parallel data file (`.coverage.<host>.pid<pid>.X..x`)
 and no report; the parent combines them (see `Session.finish`).
@@ -36,10 +39,10 @@ __all__ = [
     "ENV",
     "current_session",
     "measure_children",
+    "process_config",
     "register",
     "start_from_env",
     "start_session",
-    "write_process_config",
 ]
 
 ENV = "RCOV_PROCESS_START"
@@ -54,63 +57,55 @@ def current_session() -> Session | None:
     return _current[0] if _current else None
 
 
-def write_process_config(options: RunOptions, cwd: str, directory: str | None = None) -> str:
-    """Write the configuration children measure with; return its path.
-
-    The file lives in `directory` (default: a new temporary directory); the
-    caller removes it when the run is over.
-    """
+def process_config(options: RunOptions, cwd: str) -> str:
+    """The value of RCOV_PROCESS_START that has children measure like `options`."""
     import json
-    import tempfile
 
-    settings = {
-        "format": _FORMAT,
-        "cwd": cwd,
-        "branch": options.branch,
-        "source": options.source,
-        "include": options.include,
-        "omit": options.omit,
-        "exclude": options.exclude,
-        "partial": options.partial,
-        "data_file": options.data_file,
-        "relative_files": options.relative_files,
-        "sigterm": options.sigterm,
-        "count": options.count,
-        "trackcalls": options.trackcalls,
-    }
-    fd, path = tempfile.mkstemp(prefix="rcov-process-", suffix=".json", dir=directory)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(settings, f)
-    return path
+    return json.dumps(
+        {
+            "format": _FORMAT,
+            "cwd": cwd,
+            "branch": options.branch,
+            "source": options.source,
+            "include": options.include,
+            "omit": options.omit,
+            "exclude": options.exclude,
+            "partial": options.partial,
+            "data_file": options.data_file,
+            "relative_files": options.relative_files,
+            "sigterm": options.sigterm,
+            "count": options.count,
+            "trackcalls": options.trackcalls,
+        }
+    )
 
 
-def _child_options(path: str) -> tuple[RunOptions, str | None]:
-    """The run options a child measures with, and the directory they are relative to."""
-    with open(path, "rb") as f:
-        head = f.read(1)
-    if head == b"{":
+def _child_options(value: str) -> tuple[RunOptions, str | None]:
+    """The run options a child measures with, and the directory they are
+    relative to: from rcov's own settings (JSON), or a configuration file."""
+    if value.startswith("{"):
         import json
 
-        with open(path, encoding="utf-8") as f:
-            saved = json.load(f)
-        if saved.get("format") == _FORMAT:
-            options = RunOptions(
-                branch=saved["branch"],
-                source=saved["source"],
-                include=saved["include"],
-                omit=saved["omit"],
-                exclude=saved["exclude"],
-                partial=saved["partial"],
-                data_file=saved["data_file"],
-                relative_files=saved["relative_files"],
-            )
-            options.sigterm = bool(saved.get("sigterm", False))
-            options.count = bool(saved.get("count", False))
-            options.trackcalls = bool(saved.get("trackcalls", False))
-            return _as_child(options), saved["cwd"]
+        saved = json.loads(value)
+        if saved.get("format") != _FORMAT:
+            raise ValueError("not rcov's settings")
+        options = RunOptions(
+            branch=saved["branch"],
+            source=saved["source"],
+            include=saved["include"],
+            omit=saved["omit"],
+            exclude=saved["exclude"],
+            partial=saved["partial"],
+            data_file=saved["data_file"],
+            relative_files=saved["relative_files"],
+        )
+        options.sigterm = bool(saved.get("sigterm", False))
+        options.count = bool(saved.get("count", False))
+        options.trackcalls = bool(saved.get("trackcalls", False))
+        return _as_child(options), saved["cwd"]
     from .rcfile import read_settings
 
-    settings = read_settings(path)
+    settings = read_settings(value)
     options = RunOptions(
         branch=settings.branch,
         source=[*settings.source, *settings.source_pkgs],
@@ -163,20 +158,16 @@ def measure_children(session: Session) -> Callable[[], None]:
     its data file when it finishes. Returns the clean-up to call at the end."""
     import time
 
-    path = write_process_config(session.options, session.filter.cwd)
-    os.environ[ENV] = path
+    value = process_config(session.options, session.filter.cwd)
+    os.environ[ENV] = value
     session.children_since = time.time()
     pid = os.getpid()
 
     def clean_up() -> None:
         if os.getpid() != pid:
             return  # a forked child: the run is not over
-        if os.environ.get(ENV) == path:
+        if os.environ.get(ENV) == value:
             del os.environ[ENV]
-        try:
-            os.remove(path)
-        except OSError:
-            pass
 
     return clean_up
 
@@ -235,15 +226,15 @@ def _main_script_runner(session: Session) -> Callable[[str, tuple[object, ...]],
 
 def start_from_env() -> None:
     """Called by rcov.pth when RCOV_PROCESS_START is set; never raises."""
-    path = os.environ.get(ENV)
-    if not path or _current:
+    value = os.environ.get(ENV)
+    if not value or _current:
         return
     try:
-        options, cwd = _child_options(path)
+        options, cwd = _child_options(value)
         session = start_session(options, cwd)
         sys.addaudithook(_main_script_runner(session))
     except Exception as exc:  # noqa: BLE001 - never keep the program from running
         try:
-            sys.stderr.write(f"rcov: cannot measure this process ({ENV}={path}): {exc}\n")
+            sys.stderr.write(f"rcov: cannot measure this process ({ENV}={value}): {exc}\n")
         except Exception:  # noqa: BLE001, S110 - stderr itself is unusable
             pass

@@ -27,7 +27,6 @@ import importlib.util
 import marshal
 import os
 import runpy
-import signal
 import sys
 from collections.abc import Callable
 from types import CodeType, ModuleType, TracebackType
@@ -291,6 +290,8 @@ def run_program(program: Program, compile_main: MainCompiler = _plain_compile) -
             sys.stderr.write(failed.message + "\n")
         return failed.status
     except KeyboardInterrupt as exc:
+        import signal  # not at start-up: only a program stopped by Ctrl-C needs it
+
         _print_uncaught(exc)
         _state["sigint"] = True
         return 128 + signal.SIGINT
@@ -305,8 +306,10 @@ def exit_like_python_after_sigint() -> None:
 
     Called last at exit (after rcov's report); a no-op otherwise.
     """
-    if not _state["sigint"] or not hasattr(signal, "SIGINT"):
+    if not _state["sigint"]:
         return
+    import signal
+
     for stream in (sys.stdout, sys.stderr):
         try:
             if stream is not None:

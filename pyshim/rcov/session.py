@@ -21,7 +21,6 @@ from .datafiles import parallel_filename, run_meta
 from .filters import SourceFilter, canonical_path, split_option_list
 from .importer import MeasuringFinder, compile_measured, install, uninstall
 from .messages import say as _say
-from .report import write_report
 from .summary import FileReport, relative_name
 from .toolguard import guard, unguard
 
@@ -169,15 +168,18 @@ class Session:
         return data
 
     def results(self, data: _rcov.CoverageData | None = None) -> list[FileReport]:
-        """Each measured or never-imported file's results, sorted by path."""
+        """Each measured or never-imported file's results, sorted by path;
+        their functions only for the reports that list them."""
         from .analysis import file_reports
 
+        opts = self.options
         return file_reports(
             self.data() if data is None else data,
-            exclude=self.options.exclude,
-            partial=self.options.partial,
+            exclude=opts.exclude,
+            partial=opts.partial,
             cwd=self.filter.cwd,
             warn=_say,
+            functions=opts.json_file is not None or opts.show_functions,
         )
 
     def save(self, data: _rcov.CoverageData) -> None:
@@ -283,6 +285,8 @@ class Session:
             sys.stdout.flush()
 
     def _table(self, reports: list[FileReport], out: TextIO) -> None:
+        from .report import write_report
+
         opts = self.options
         write_report(
             reports,
