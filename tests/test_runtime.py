@@ -14,6 +14,7 @@ traceback read the same file that was compiled.
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import sys
 import textwrap
@@ -596,3 +597,35 @@ def test_every_newline_convention_is_measured(
     assert lines == [1, 2, 3, 4]
     if branch:
         assert arcs is not None and (2, 3) in arcs
+
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+@pytest.mark.parametrize("branch", [False, True], ids=["line", "branch"])
+def test_a_runs_report_reuses_the_collectors_statements(branch: bool) -> None:
+    """The at-exit report analyses each measured file with the raw statements
+    the collector took from its code tree instead of compiling it again: for
+    every corpus program they give the analysis a plain compile gives."""
+    checked = 0
+    for path in sorted(CORPUS.glob("*.py")):
+        source = importlib.util.decode_source(path.read_bytes())
+        collector = _rcov.Collector(branch=branch)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                collector.compile(source, str(path))
+        except (SyntaxError, _rcov.InstrumentError):
+            continue  # written for a newer Python than this one
+        known = collector.raw_statements(str(path), source)
+        assert known is not None
+        assert collector.raw_statements(str(path), source + "\n# changed\n") is None
+        compiled = _rcov.FileAnalysis(source, str(path), [], [])
+        reused = _rcov.FileAnalysis(source, str(path), [], [], known)
+        assert (reused.statements, reused.arcs, reused.exit_counts()) == (
+            compiled.statements,
+            compiled.arcs,
+            compiled.exit_counts(),
+        ), path.name
+        checked += 1
+    assert checked > 50

@@ -82,6 +82,9 @@ class Collector:
         from one atomic load, when no line or probe ran for the first time
         since the previous call. Forgotten by `clear_hits`."""
     def measured_files(self) -> list[str]: ...
+    def raw_statements(self, filename: str, source: str) -> list[int] | None:
+        """The raw statements of measured file `filename` (its code tree's
+        `co_lines()`), if it was compiled from `source`; else None."""
     def executed(self) -> dict[str, tuple[list[int], list[tuple[int, int]] | None]]:
         """Per file: the executed lines (statement first lines) and, in branch
         mode, the executed arcs in coverage.py's data conventions: (l, l) for
@@ -125,9 +128,11 @@ class FileAnalysis:
         filename: str,
         exclude: list[str],
         partial: list[str],
+        raw_statements: list[int] | None = None,
     ) -> None:
         """Compiles `source` with CPython (for the statement lines; its warnings
-        are not shown) and analyses it. `exclude` and `partial` are regexes
+        are not shown; `raw_statements`, when given, are those lines and
+        nothing is compiled) and analyses it. `exclude` and `partial` are regexes
         (coverage.py's exclude_lines and partial_branches). Raises
         InstrumentError if it cannot be parsed or a pattern is invalid."""
     @property

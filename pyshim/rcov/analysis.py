@@ -42,6 +42,7 @@ def file_reports(
     cwd: str | None = None,
     warn: Callable[[str], None] = _say,
     functions: bool = True,
+    known_statements: Callable[[str, str], list[int] | None] | None = None,
 ) -> list[FileReport]:
     """Each measured file's results, sorted by path.
 
@@ -49,6 +50,8 @@ def file_reports(
     narrow the files reported. A file that can no longer be read or parsed is
     left out with a warning. Listing a file's functions compiles and parses it
     again: without `functions` (a report that shows none) they are None.
+    `known_statements(stored, source)` gives a file's raw statements when
+    they are known without compiling it (a run's own report), else None.
     """
     cwd = cwd or os.getcwd()
     included = glob_matcher(list(include))
@@ -72,7 +75,8 @@ def file_reports(
             warn(f"couldn't read {path}: {exc}")
             continue
         try:
-            analysis = _rcov.FileAnalysis(source, path, exclude, partial)
+            known = known_statements(stored, source) if known_statements else None
+            analysis = _rcov.FileAnalysis(source, path, exclude, partial, known)
         except _rcov.InstrumentError as exc:
             warn(f"couldn't parse {path} as Python: {exc}")
             continue

@@ -71,6 +71,9 @@ class Session:
         # coverage.py's static context: the label of everything recorded,
         # joined to each dynamic context (`static|dynamic`).
         self.static_context = ""
+        # Each measured file's name in the collector, by its name in the data
+        # (filled by `data`): the run's report reuses the collector's tables.
+        self._compiled_as: dict[str, str] = {}
 
     def switch_context(self, name: str | None) -> None:
         """Count what runs from now on under context `name` (None or "":
@@ -147,6 +150,7 @@ class Session:
                     data.add_lines(key(path), lines, context=context)
         for path in self.collector.measured_files():
             data.touch(key(path))
+            self._compiled_as[key(path)] = path
         for path, functions in self.collector.functions().items():
             data.add_functions(key(path), [(name, line) for name, line, ran in functions if ran])
         if self.options.count:
@@ -180,7 +184,15 @@ class Session:
             cwd=self.filter.cwd,
             warn=_say,
             functions=opts.json_file is not None or opts.show_functions,
+            known_statements=self._known_statements,
         )
+
+    def _known_statements(self, stored: str, source: str) -> list[int] | None:
+        """The raw statements of a file this run compiled from `source`."""
+        compiled_as = self._compiled_as.get(stored)
+        if compiled_as is None:
+            return None
+        return self.collector.raw_statements(compiled_as, source)
 
     def save(self, data: _rcov.CoverageData) -> None:
         """Write the data file (parallel-named, or added to the existing one)."""

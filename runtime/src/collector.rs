@@ -403,6 +403,15 @@ impl Collector {
         self.lock(py).files.keys().cloned().collect()
     }
 
+    /// The raw statements (`co_lines()` of its code tree, on original
+    /// lines) of measured file `filename`, if it was compiled from `source`:
+    /// a report of the run needs not compile it again.
+    fn raw_statements(&self, py: Python<'_>, filename: &str, source: &str) -> Option<Vec<u32>> {
+        let state = self.lock(py);
+        let file = state.files.get(filename)?;
+        (*file.source == *source).then(|| file.raw_statements.to_vec())
+    }
+
     /// What ran, in every context together.
     fn executed(&self, py: Python<'_>) -> Result<Executed, RcovError> {
         let snapshot = self.snapshot(py);

@@ -2,7 +2,8 @@
 //!
 //! coverage.py takes a file's statements from what CPython compiles, so this
 //! compiles the source with CPython first (the same `co_lines()` walk as for
-//! measured files), then hands the raw statements to `instrument`'s analysis.
+//! measured files; a run's own report passes the walk it made already), then
+//! hands the raw statements to `instrument`'s analysis.
 //! The arithmetic lives in `results`; these classes only carry it to Python.
 
 use std::collections::BTreeMap;
@@ -22,16 +23,20 @@ pub struct FileAnalysisObject {
 
 #[pymethods]
 impl FileAnalysisObject {
+    /// `raw_statements`: the file's raw statements when the caller has them
+    /// (`Collector.raw_statements`); otherwise the source is compiled here.
     #[new]
+    #[pyo3(signature = (source, filename, exclude, partial, raw_statements = None))]
     fn new(
         py: Python<'_>,
         source: &str,
         filename: &str,
         exclude: Vec<String>,
         partial: Vec<String>,
+        raw_statements: Option<Vec<u32>>,
     ) -> Result<Self, RcovError> {
         catch_panic("analyze", || {
-            Self::analyze(py, source, filename, exclude, partial)
+            Self::analyze(py, source, filename, exclude, partial, raw_statements)
         })
     }
 
@@ -79,8 +84,12 @@ impl FileAnalysisObject {
         filename: &str,
         exclude: Vec<String>,
         partial: Vec<String>,
+        known_statements: Option<Vec<u32>>,
     ) -> Result<Self, RcovError> {
-        let raw_statements = raw_statements(py, source, filename)?;
+        let raw_statements = match known_statements {
+            Some(known) => known,
+            None => raw_statements(py, source, filename)?,
+        };
         let options = target_options(py);
         let patterns = Patterns { exclude, partial };
         let analysis = py.detach(|| {
