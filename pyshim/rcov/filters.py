@@ -282,7 +282,9 @@ class SourceFilter:
 
     def selects(self, path: str, modname: str | None = None) -> bool:
         """Should the file at `path` (module `modname`, when known) be measured?"""
-        path = canonical_path(path)
+        return self._selects_canonical(canonical_path(path), modname)
+
+    def _selects_canonical(self, path: str, modname: str | None = None) -> bool:
         if self.source_dirs or self.source_pkgs:
             if not self._in_source(path, modname):
                 return False
@@ -315,12 +317,16 @@ class SourceFilter:
                 # link: only a file that is a link itself needs resolving.
                 if os.path.islink(path):
                     path = canonical_path(path)
-                if path in seen or not self.selects(path):
+                if path in seen or not self._selects_canonical(path):
                     continue
                 seen.add(path)
                 found.append(path)
         for path in self._pkg_files.values():
-            if path not in seen and path.endswith((".py", ".pyw")) and self.selects(path):
+            if (
+                path not in seen
+                and path.endswith((".py", ".pyw"))
+                and self._selects_canonical(path)
+            ):
                 seen.add(path)
                 found.append(path)
         return found

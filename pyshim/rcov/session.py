@@ -138,8 +138,10 @@ class Session:
             # realpath costs a stat per path component.
             found = keys.get(path)
             if found is None:
-                found = canonical_path(os.path.join(cwd, path))
-                found = keys[path] = relative_name(found, cwd) if relative else found
+                canonical = canonical_path(os.path.join(cwd, path))
+                found = relative_name(canonical, cwd) if relative else canonical
+                # The never-imported files come canonical already.
+                keys[path] = keys[canonical] = found
             return found
 
         for context, executed in self.collector.executed_by_context():
