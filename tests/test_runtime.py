@@ -629,3 +629,14 @@ def test_a_runs_report_reuses_the_collectors_statements(branch: bool) -> None:
         ), path.name
         checked += 1
     assert checked > 50
+
+
+def test_code_another_compiler_made_is_analysed_from_its_source() -> None:
+    """pytest's assertion rewriting reports lines a plain compile does not
+    (the closing line of a multi-line assert): a file measured through
+    `adopt` gets no reused statements, so its report compiles it afresh."""
+    source = "def test_a(x=3):\n    assert x == 3, (\n        'why')\n"
+    collector = _rcov.Collector(branch=True)
+    text, prepared = collector.prepare(source, "adopted.py")
+    collector.adopt(compile(text, "adopted.py", "exec"), prepared)
+    assert collector.raw_statements("adopted.py", source) is None

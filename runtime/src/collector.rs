@@ -76,6 +76,10 @@ struct MeasuredFile {
     code_objects: Vec<Py<PyAny>>,
     /// Computed on first use (the data conventions need it), then kept.
     analysis: Arc<OnceLock<Analysis>>,
+    /// Compiled by rcov from the source: `raw_statements` are a plain
+    /// compile's. Not so for code another compiler made (`adopt`: pytest's
+    /// assertion rewriting reports lines a plain compile does not).
+    own_compile: bool,
 }
 
 /// A file prepared for another compiler (pytest's assertion rewriting, which
@@ -241,6 +245,9 @@ impl Collector {
                 splits.unwrap_or_default(),
                 None,
             )?;
+            if let Some(file) = self.lock(py).files.get_mut(&prepared.filename) {
+                file.own_compile = false;
+            }
             Ok::<_, RcovError>(tree.module)
         })
     }
@@ -404,12 +411,12 @@ impl Collector {
     }
 
     /// The raw statements (`co_lines()` of its code tree, on original
-    /// lines) of measured file `filename`, if it was compiled from `source`:
+    /// lines) of measured file `filename`, if rcov compiled it from `source`:
     /// a report of the run needs not compile it again.
     fn raw_statements(&self, py: Python<'_>, filename: &str, source: &str) -> Option<Vec<u32>> {
         let state = self.lock(py);
         let file = state.files.get(filename)?;
-        (*file.source == *source).then(|| file.raw_statements.to_vec())
+        (file.own_compile && *file.source == *source).then(|| file.raw_statements.to_vec())
     }
 
     /// What ran, in every context together.
@@ -740,6 +747,7 @@ impl Collector {
                     .map(|code| code.clone().unbind())
                     .collect(),
                 analysis,
+                own_compile: true,
             };
             state.files.insert(filename.to_string(), file);
             (state.monitor, previous, unregistered)
