@@ -335,21 +335,27 @@ impl<'a> ArcAnalyzer<'_, 'a> {
     /// Joins each statement's exits to the next statement; returns the exits
     /// of the last. Statements the compiler emits no line for are skipped.
     fn process_body(&mut self, body: impl IntoIterator<Item = Node<'a>>, mut prev: Exits) -> Exits {
+        // Whether `prev` holds the exits of the previous statement of this
+        // body, rather than the caller's (a `finally` body gets the `try`
+        // body's, but `break`, `continue`, `return` and exceptions go
+        // through it too).
+        let mut from_sibling = false;
         for node in body {
             let line = self.line_for(node);
             if !self.statements.contains(&line) {
                 continue;
             }
-            // The only way into this statement is a branch edge (an `if`
-            // whose bodies all jump away, a loop without `break`): its line
-            // tells that edge ran.
-            if let (1, Some(&only)) = (prev.len(), prev.first()) {
+            // The only way into this statement is a branch edge of the one
+            // before it (an `if` whose bodies all jump away, a loop without
+            // `break`): its line tells that edge ran.
+            if let (true, 1, Some(&only)) = (from_sibling, prev.len(), prev.first()) {
                 self.note_entry_once(only, line);
             }
             for start in std::mem::take(&mut prev) {
                 self.add_arc(start, line);
             }
             prev = self.node_exits(node);
+            from_sibling = true;
         }
         prev
     }
