@@ -185,6 +185,9 @@ def targets(res: Results) -> list[str]:
         f"(target ≤ +10% everywhere: {'met' if known[worst] <= 1.10 else 'missed'})"
     )
     for mode in ("line", "branch"):
+        if f"slipcover-{mode}" not in res.tools:
+            out.append(f"- rcov {mode} vs SlipCover {mode}: SlipCover not measured")
+            continue
         slower = []
         for w in res.workloads:
             mine, theirs = res.seconds(w, f"rcov-{mode}"), res.seconds(w, f"slipcover-{mode}")
@@ -215,18 +218,27 @@ def write_outputs(
     scale: float,
     elapsed: float,
     chart: bool = True,
+    merged: bool = False,
 ) -> None:
     date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    options = (
+        f"{' --quick' if quick else ''}"
+        f"{f' --reps {reps}' if not quick and reps != 5 else ''}"
+        f"{f' --scale {scale:g}' if scale != 1.0 else ''}"
+    )
+    taken = (
+        f"Merged {date} by `benches/run.py --merge` from runs of `bash benches/run.sh{options}`"
+        f" and `bash benches/run_sid.sh{options}` (3.14 and later, in the Debian sid root)"
+        f" ({reps} repetition{'s' if reps != 1 else ''}, round-robin over tools)."
+        if merged
+        else f"Taken {date} by `bash benches/run.sh{options}`"
+        f" ({reps} repetition{'s' if reps != 1 else ''}, round-robin over tools; "
+        f"{elapsed / 60:.0f} min in all)."
+    )
     lines = [
         "# rcov overhead benchmark",
         "",
-        (
-            f"Taken {date} by `bash benches/run.sh{' --quick' if quick else ''}"
-            f"{f' --reps {reps}' if not quick and reps != 5 else ''}"
-            f"{f' --scale {scale:g}' if scale != 1.0 else ''}`"
-            f" ({reps} repetition{'s' if reps != 1 else ''}, round-robin over tools; "
-            f"{elapsed / 60:.0f} min in all)."
-        ),
+        taken,
         (
             f"Machine: {os.cpu_count()} CPUs, {cpu_model()}, {platform.system()} "
             f"{platform.release()}; shared with other work while it ran (see the notes "

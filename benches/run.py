@@ -97,7 +97,9 @@ def run_group(
 def merge(files: list[str], out: Path, args: argparse.Namespace) -> None:
     docs = [doc for f in files for doc in json.loads(Path(f).read_text())]
     merged = Results.merged(docs)
-    write_outputs(merged, out, reps=args.reps, quick=args.quick, scale=args.scale, elapsed=0.0)
+    write_outputs(
+        merged, out, reps=args.reps, quick=args.quick, scale=args.scale, elapsed=0.0, merged=True
+    )
     (out / "results.json").write_text(json.dumps([r.to_json() for r in merged]))
 
 
