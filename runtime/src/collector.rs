@@ -94,6 +94,17 @@ pub struct Prepared {
     probes: Vec<EdgeId>,
 }
 
+/// What `register` keeps of a compiled file besides its code tree.
+struct FileTables {
+    /// `probes[k]` is the edge probe `k` observes (empty in line mode).
+    probes: Vec<EdgeId>,
+    /// The probes that split a line (for line counts).
+    splits: Vec<SplitProbe>,
+    /// The file's `hits_analysis`, when known already (cached, or made for
+    /// the cache); otherwise it is made at exit.
+    analysis: Option<Analysis>,
+}
+
 /// Per file: executed lines, and in branch mode executed arcs.
 type Executed = BTreeMap<String, (Vec<i32>, Option<Vec<LineArc>>)>;
 
@@ -195,7 +206,12 @@ impl Collector {
             self.store_cached(py, source, filename, &tree.module, &probes, &made);
             analysis = Some(made);
         }
-        self.register(py, source, filename, &tree, probes, splits, analysis)?;
+        let tables = FileTables {
+            probes,
+            splits,
+            analysis,
+        };
+        self.register(py, source, filename, &tree, tables)?;
         Ok(tree.module)
     }
 
@@ -236,15 +252,12 @@ impl Collector {
             let remap = prepared.lines.as_deref().map(LineRemap::new);
             let tree = walk_tree(code, remap.as_ref())?;
             let splits = prepared.lines.as_deref().map(split_probes);
-            self.register(
-                py,
-                &prepared.source,
-                &prepared.filename,
-                &tree,
-                prepared.probes.clone(),
-                splits.unwrap_or_default(),
-                None,
-            )?;
+            let tables = FileTables {
+                probes: prepared.probes.clone(),
+                splits: splits.unwrap_or_default(),
+                analysis: None,
+            };
+            self.register(py, &prepared.source, &prepared.filename, &tree, tables)?;
             if let Some(file) = self.lock(py).files.get_mut(&prepared.filename) {
                 file.own_compile = false;
             }
@@ -582,15 +595,12 @@ impl Collector {
         // The cached tree is on original lines already: walking it only
         // collects its code objects and statements.
         let tree = walk_tree(&code, None)?;
-        self.register(
-            py,
-            source,
-            filename,
-            &tree,
-            entry.probes,
-            Vec::new(),
-            Some(entry.analysis),
-        )?;
+        let tables = FileTables {
+            probes: entry.probes,
+            splits: Vec::new(),
+            analysis: Some(entry.analysis),
+        };
+        self.register(py, source, filename, &tree, tables)?;
         Ok(Some(tree.module))
     }
 
@@ -660,19 +670,20 @@ impl Collector {
 
     /// Records the compiled tree of `filename`, replacing an earlier one (a
     /// reload: its hits are kept if the source is the same), and turns LINE
-    /// events on for it when measuring. `analysis`, if known already, is
-    /// the file's `hits_analysis`.
-    #[allow(clippy::too_many_arguments)]
+    /// events on for it when measuring.
     fn register(
         &self,
         py: Python<'_>,
         source: &str,
         filename: &str,
         tree: &CodeTree<'_>,
-        probes: Vec<EdgeId>,
-        splits: Vec<SplitProbe>,
-        analysis: Option<Analysis>,
+        tables: FileTables,
     ) -> PyResult<()> {
+        let FileTables {
+            probes,
+            splits,
+            analysis,
+        } = tables;
         let unit_lines = if self.record.count_lines {
             tree.code_objects
                 .iter()
