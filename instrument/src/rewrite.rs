@@ -142,30 +142,24 @@ impl<'s> Planner<'s> {
         let if_clause = (stmt.start(), &*stmt.test, &stmt.body[..]);
         let elif_clauses = stmt.elif_else_clauses.iter().filter_map(elif_clause);
         let mut last_test_clause = None;
+        // Whether the chain always leaves into the next statement by its last
+        // test's "not taken" edge alone: no constant test, every body jumps.
+        let mut only_way_on = true;
         for (start, test, body) in std::iter::once(if_clause).chain(elif_clauses) {
             let line = self.branch_line(start);
             let is_constant = constant_test(test).is_some();
             if !is_constant {
                 self.probe_one_line_body(start, line, body);
             }
+            only_way_on &= !is_constant && body.last().is_some_and(is_jump);
             last_test_clause = Some((line, is_constant));
         }
         let has_else = stmt
             .elif_else_clauses
             .last()
             .is_some_and(|clause| clause.test.is_none());
-        let falls_through = std::iter::once(&stmt.body[..])
-            .chain(stmt.elif_else_clauses.iter().map(|clause| &clause.body[..]))
-            .any(|body| !body.last().is_some_and(is_jump));
-        let any_constant = std::iter::once(&*stmt.test)
-            .chain(
-                stmt.elif_else_clauses
-                    .iter()
-                    .filter_map(|c| c.test.as_ref()),
-            )
-            .any(|test| constant_test(test).is_some());
         if let (false, Some((line, false))) = (has_else, last_test_clause) {
-            if falls_through || any_constant || !self.following_reports_first() {
+            if !(only_way_on && self.following_reports_first()) {
                 self.add_trampoline(stmt, stmt.start(), ELSE_TRAMPOLINE, line);
             }
         }

@@ -151,8 +151,9 @@ class Session:
                 else:
                     data.add_lines(key(path), lines, context=context)
         for path in self.collector.measured_files():
-            data.touch(key(path))
-            self._compiled_as[key(path)] = path
+            stored = key(path)
+            data.touch(stored)
+            self._compiled_as[stored] = path
         for path, functions in self.collector.functions().items():
             data.add_functions(key(path), [(name, line) for name, line, ran in functions if ran])
         if self.options.count:
