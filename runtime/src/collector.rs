@@ -20,7 +20,7 @@ use rcov_instrument::{
 };
 
 use crate::code_cache::{file_identity, CacheKey, CodeCache, Entry};
-use crate::compile::{compile_catching_warnings, target_options, walk_tree, CodeTree};
+use crate::compile::{compile_catching_warnings, target_options, walk_tree, CodeTree, Rebuild};
 use crate::contexts::{ContextNames, EarlierHits};
 use crate::error::{catch_panic, RcovError};
 use crate::hits::{split_probes, FileHits, HitBits, SplitProbe};
@@ -185,14 +185,19 @@ impl Collector {
             };
             let warned = !warnings.is_empty();
             warnings.show(filename, Some(&lines))?;
-            let tree = walk_tree(&compiled, Some(&lines))?;
+            let tree = walk_tree(&compiled, self.rebuild(Some(&lines)))?;
             let splits = split_probes(&rewrite.lines);
             (tree, rewrite.probes, splits, warned)
         } else {
             let (compiled, warnings) = compile_catching_warnings(py, source, filename)?;
             let warned = !warnings.is_empty();
             warnings.show(filename, None)?;
-            (walk_tree(&compiled?, None)?, Vec::new(), Vec::new(), warned)
+            (
+                walk_tree(&compiled?, self.rebuild(None))?,
+                Vec::new(),
+                Vec::new(),
+                warned,
+            )
         };
         // A file that warns while compiling is compiled on every run, so that
         // its warnings show on every run, as a main script's do. The cached
@@ -250,7 +255,7 @@ impl Collector {
     ) -> Result<Bound<'py, PyAny>, RcovError> {
         catch_panic("adopt", || {
             let remap = prepared.lines.as_deref().map(LineRemap::new);
-            let tree = walk_tree(code, remap.as_ref())?;
+            let tree = walk_tree(code, self.rebuild(remap.as_ref()))?;
             let splits = prepared.lines.as_deref().map(split_probes);
             let tables = FileTables {
                 probes: prepared.probes.clone(),
@@ -594,7 +599,7 @@ impl Collector {
         };
         // The cached tree is on original lines already: walking it only
         // collects its code objects and statements.
-        let tree = walk_tree(&code, None)?;
+        let tree = walk_tree(&code, Rebuild::NOTHING)?;
         let tables = FileTables {
             probes: entry.probes,
             splits: Vec::new(),
@@ -666,6 +671,16 @@ impl Collector {
                 )
             })
             .collect()
+    }
+
+    /// How a freshly compiled tree is rebuilt: on original lines (`lines`),
+    /// and with its quiet jump targets silenced, except when counting: a
+    /// count follows jumps by the lines of their targets.
+    fn rebuild<'a>(&self, lines: Option<&'a LineRemap<'a>>) -> Rebuild<'a> {
+        Rebuild {
+            lines,
+            quiet_targets: !self.record.count_lines,
+        }
     }
 
     /// Records the compiled tree of `filename`, replacing an earlier one (a

@@ -26,6 +26,7 @@ use rcov_instrument::{Options, PROBE_BASE};
 use crate::error::RcovError;
 use crate::firstlineno;
 use crate::linetable::{self, Entry, LineRemap};
+use crate::quiet_targets::{self, Opcodes};
 
 /// A compiled file: the module code object, every code object of its tree
 /// (module first) with the lines each can report to a LINE callback (probe
@@ -111,7 +112,7 @@ pub fn raw_statements(py: Python<'_>, source: &str, filename: &str) -> Result<Ve
         filename: filename.to_string(),
         message: err.to_string(),
     })?;
-    Ok(walk_tree(&module, None)?
+    Ok(walk_tree(&module, Rebuild::NOTHING)?
         .raw_statements
         .into_iter()
         .collect())
@@ -185,14 +186,34 @@ impl CaughtWarnings<'_> {
     }
 }
 
-/// Walks the tree of `module`; with `lines`, rebuilds it on original lines.
+/// What `walk_tree` changes in the tree it walks.
+#[derive(Clone, Copy, Default)]
+pub struct Rebuild<'a> {
+    /// Put every instruction back on its original line.
+    pub lines: Option<&'a LineRemap<'a>>,
+    /// Drop the location of the jump targets CPython would instrument but
+    /// never report (`quiet_targets`).
+    pub quiet_targets: bool,
+}
+
+impl Rebuild<'_> {
+    /// Walk only: collect the code objects and statements.
+    pub const NOTHING: Rebuild<'static> = Rebuild {
+        lines: None,
+        quiet_targets: false,
+    };
+}
+
+/// Walks the tree of `module`, rebuilding it as `rebuild` says.
 pub fn walk_tree<'py>(
     module: &Bound<'py, PyAny>,
-    lines: Option<&LineRemap>,
+    rebuild: Rebuild<'_>,
 ) -> Result<CodeTree<'py>, RcovError> {
+    let py = module.py();
     let mut walk = Walk {
-        lines,
-        entry_shape: EntryShape::get(module.py()),
+        lines: rebuild.lines,
+        quiet_targets: rebuild.quiet_targets.then(|| Opcodes::get(py)).flatten(),
+        entry_shape: EntryShape::get(py),
         code_objects: Vec::new(),
         event_lines: Vec::new(),
         raw_statements: BTreeSet::new(),
@@ -208,6 +229,7 @@ pub fn walk_tree<'py>(
 
 struct Walk<'a, 'py> {
     lines: Option<&'a LineRemap<'a>>,
+    quiet_targets: Option<&'static Opcodes>,
     entry_shape: Option<&'static EntryShape>,
     code_objects: Vec<Bound<'py, PyAny>>,
     event_lines: Vec<Vec<u32>>,
@@ -242,35 +264,51 @@ impl<'py> Walk<'_, 'py> {
             .getattr(intern!(py, "co_name"))?
             .ne(intern!(py, "__annotate__"))?;
 
-        let first_traced = match self.entry_shape {
-            Some(shape) => {
-                let bytecode = code.getattr(intern!(py, "co_code"))?;
-                shape.first_traced(bytecode.cast::<PyBytes>().map_err(PyErr::from)?.as_bytes())
-            }
-            None => 0,
-        };
+        let bytecode = code.getattr(intern!(py, "co_code"))?;
+        let bytecode = bytecode.cast::<PyBytes>().map_err(PyErr::from)?.as_bytes();
+        let first_traced = self
+            .entry_shape
+            .map_or(0, |shape| shape.first_traced(bytecode));
 
-        let Some(lines) = self.lines else {
-            let entries = linetable::decode(table, first_line)?;
-            self.event_lines[slot] = linetable::event_lines(&entries, first_traced);
-            if counts_statements {
-                self.add_statements(&entries);
+        let (mut entries, new_first_line) = match self.lines {
+            Some(lines) => {
+                let remapped = linetable::remap(table, first_line, lines)?;
+                (remapped.entries, remapped.first_line)
             }
-            return Ok(code.clone());
+            None => (linetable::decode(table, first_line)?, first_line),
         };
-        let remapped = linetable::remap(table, first_line, lines)?;
-        self.event_lines[slot] = linetable::event_lines(&remapped.entries, first_traced);
+        self.event_lines[slot] = linetable::event_lines(&entries, first_traced);
         if counts_statements {
-            self.add_statements(&remapped.entries);
+            self.add_statements(&entries);
         }
+        let mut new_table = self.lines.is_some();
+        if let Some(opcodes) = self.quiet_targets {
+            let handlers = code.getattr(intern!(py, "co_exceptiontable"))?;
+            let handlers = handlers.cast::<PyBytes>().map_err(PyErr::from)?.as_bytes();
+            let quiet = quiet_targets::quiet_units(bytecode, handlers, &entries, opcodes);
+            if !quiet.is_empty() {
+                entries = quiet_targets::without_locations(&entries, &quiet);
+                new_table = true;
+            }
+        }
+        if !new_table && new_consts.is_none() {
+            return Ok(code.clone());
+        }
+
         let kwargs = PyDict::new(py);
-        kwargs.set_item(
-            intern!(py, "co_linetable"),
-            PyBytes::new(py, &remapped.table),
-        )?;
-        kwargs.set_item(intern!(py, "co_firstlineno"), remapped.first_line)?;
+        if new_table {
+            let table = linetable::encode(&entries, new_first_line);
+            kwargs.set_item(intern!(py, "co_linetable"), PyBytes::new(py, &table))?;
+        }
         let consts = new_consts.unwrap_or_else(|| consts.iter().collect());
-        match firstlineno::patch(code, &consts, first_line, remapped.first_line)? {
+        let patched = match self.lines {
+            Some(_) => {
+                kwargs.set_item(intern!(py, "co_firstlineno"), new_first_line)?;
+                firstlineno::patch(code, &consts, first_line, new_first_line)?
+            }
+            None => None,
+        };
+        match patched {
             Some(patched) => kwargs.update(patched.as_mapping())?,
             None => kwargs.set_item(intern!(py, "co_consts"), PyTuple::new(py, consts)?)?,
         }
@@ -321,7 +359,7 @@ mod tests {
                     .collect();
                 let lines = LineRemap::new(&identity);
                 let module = compile_text(py, &source, &path).unwrap();
-                for code in walk_tree(&module, None).unwrap().code_objects {
+                for code in walk_tree(&module, Rebuild::NOTHING).unwrap().code_objects {
                     let table: Vec<u8> = code.getattr("co_linetable").unwrap().extract().unwrap();
                     let first: i32 = code.getattr("co_firstlineno").unwrap().extract().unwrap();
                     let entries = linetable::decode(&table, first).unwrap();

@@ -37,6 +37,7 @@ pub mod linetable;
 pub mod monitor;
 pub mod news;
 pub mod numbits;
+pub mod quiet_targets;
 pub mod results;
 pub mod trace_data;
 
