@@ -109,14 +109,18 @@ host_ca_bundle() { # the CA bundle the host's pip and Python use
     [ -f "$cert" ] && echo "$cert"
 }
 
+copy_in() { # copy_in SRC DEST: a copy then a rename, as runs side by side copy the same files
+    cp -L "$1" "$2.$$"
+    mv -f "$2.$$" "$2" # replaces a dangling symlink too
+}
+
 prepare() { # files copied in before every run (the host's may have changed)
     local cert
     if cert="$(host_ca_bundle)"; then
         mkdir -p "$SID_ROOT/$(dirname "$CA_INSIDE")"
-        cp "$cert" "$SID_ROOT$CA_INSIDE"
+        copy_in "$cert" "$SID_ROOT$CA_INSIDE"
     fi
-    rm -f "$SID_ROOT/etc/resolv.conf" # may be a dangling symlink inside
-    cp -L /etc/resolv.conf "$SID_ROOT/etc/resolv.conf"
+    copy_in /etc/resolv.conf "$SID_ROOT/etc/resolv.conf"
     mkdir -p "$SID_ROOT$ROOT" "$SID_ROOT/tmp" "$SID_ROOT/opt/rcov"
     chmod 1777 "$SID_ROOT/tmp"
 }
