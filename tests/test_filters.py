@@ -22,6 +22,22 @@ def test_default_selects_files_under_cwd_only(tmp_path: Path) -> None:
     assert not f.selects(str(tmp_path.parent / "outside_rcov_t.py"))
 
 
+def test_links_are_followed_file_by_file(tmp_path: Path) -> None:
+    """Directories are resolved once per filter; a file that is a link
+    itself is still resolved on its own."""
+    write_files(tmp_path, {"src/pkg/a.py": "", "src/pkg/b.py": "", "elsewhere/c.py": ""})
+    (tmp_path / "src" / "via_link").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "elsewhere" / "into_src.py").symlink_to(tmp_path / "src" / "pkg" / "b.py")
+    (tmp_path / "pkg_alias").symlink_to(tmp_path / "src" / "pkg")
+    f = SourceFilter(source=["src"], cwd=str(tmp_path))
+    for _ in range(2):  # the second time from the resolved directories
+        assert f.selects(str(tmp_path / "pkg_alias" / "a.py"))
+        assert f.selects(str(tmp_path / "src" / "pkg" / ".." / "pkg" / "a.py"))
+        assert not f.selects(str(tmp_path / "src" / "via_link" / "c.py"))
+        assert f.selects(str(tmp_path / "elsewhere" / "into_src.py"))
+        assert f.selects(str(tmp_path / "src" / "via_link" / "into_src.py"))
+
+
 @pytest.mark.parametrize("cwd", ["/", sys.base_prefix])
 def test_default_never_selects_stdlib_or_site_packages(cwd: str) -> None:
     f = SourceFilter(cwd=cwd)

@@ -198,6 +198,7 @@ class SourceFilter:
         self._own = canonical_path(os.path.dirname(__file__))
         self._resolved_with: list[str] = []
         self._seen_pkgs: set[str] = set()
+        self._real_dirs: dict[str, str] = {}
         self._dir_cache: dict[str, bool] = {}
         self._third_cache: dict[str, bool] = {}
         self._resolve_packages()
@@ -282,7 +283,21 @@ class SourceFilter:
 
     def selects(self, path: str, modname: str | None = None) -> bool:
         """Should the file at `path` (module `modname`, when known) be measured?"""
-        return self._selects_canonical(canonical_path(path), modname)
+        return self._selects_canonical(self._canonical_file(path), modname)
+
+    def _canonical_file(self, path: str) -> str:
+        """`canonical_path(path)`, resolving each directory once per run (as
+        coverage.py decides once per file name): every import asks, and most
+        files sit in a directory resolved before, so one `lstat` of the file
+        replaces one per component of its path."""
+        path = os.path.abspath(path)
+        if os.path.islink(path):
+            return canonical_path(path)
+        directory, name = os.path.split(path)
+        real = self._real_dirs.get(directory)
+        if real is None:
+            real = self._real_dirs[directory] = canonical_path(directory)
+        return os.path.join(real, name)
 
     def _selects_canonical(self, path: str, modname: str | None = None) -> bool:
         if self.source_dirs or self.source_pkgs:
