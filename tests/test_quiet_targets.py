@@ -12,7 +12,9 @@ library.
 from __future__ import annotations
 
 import dis
+import itertools
 import opcode
+import sys
 import sysconfig
 import traceback
 from collections.abc import Iterator
@@ -20,7 +22,6 @@ from pathlib import Path
 from types import CodeType
 
 import pytest
-
 from rcov import _rcov
 
 HOT = """\
@@ -60,7 +61,7 @@ def test_same_line_jump_targets_stop_costing_once_run(branch: bool, tmp_path: Pa
     filename = str(tmp_path / "hot.py")
     collector = _rcov.Collector(branch=branch)
     namespace: dict[str, object] = {"__name__": "hot"}
-    exec(collector.compile(HOT, filename), namespace)
+    exec(collector.compile(HOT, filename), namespace)  # noqa: S102 - the test program
     step = namespace["step"]
     task = namespace["Task"]
     collector.start()
@@ -92,7 +93,7 @@ def test_errors_in_conditional_expressions_keep_their_lines(tmp_path: Path) -> N
     filename = str(tmp_path / "pick.py")
     for branch in (False, True):
         namespace: dict[str, object] = {}
-        exec(_rcov.Collector(branch=branch).compile(source, filename), namespace)
+        exec(_rcov.Collector(branch=branch).compile(source, filename), namespace)  # noqa: S102 - the test program
         pick = namespace["pick"]
         for flag, values, line in [(True, [], 2), (True, [1], 3), (False, [], 3)]:
             with pytest.raises(IndexError) as caught:
@@ -148,7 +149,7 @@ def expected_quiet(code: CodeType) -> set[int]:
         for target in jump_targets(ins):
             sources.setdefault(target, []).append(line[ins.offset])
     quiet = set()
-    for before, ins in zip(instructions, instructions[1:]):
+    for before, ins in itertools.pairwise(instructions):
         here = line[ins.offset]
         targets = jump_targets(ins)
         stays = bool(targets) and all(line.get(t) == here for t in targets)
@@ -228,3 +229,35 @@ def test_counting_keeps_every_location(tmp_path: Path) -> None:
     counted = _rcov.Collector(branch=False, count=True).compile(HOT, filename)
     for original, code in pairs(plain, counted):
         assert list(code.co_lines()) == list(original.co_lines())
+
+
+def test_a_tracer_sees_the_line_again_and_nothing_else(tmp_path: Path) -> None:
+    """The documented difference: a `sys.settrace` tracer gets repeated
+    `line` events for a line with quiet targets, never another line or
+    event."""
+    source = "def f(a, b):\n    x = a.real if a or b else None\n    return x\n"
+    filename = str(tmp_path / "traced.py")
+
+    def events(code: CodeType) -> list[tuple[str, int | None]]:
+        namespace: dict[str, object] = {}
+        exec(code, namespace)  # noqa: S102 - the test program
+        seen: list[tuple[str, int | None]] = []
+
+        def tracer(frame, event, arg):  # type: ignore[no-untyped-def]
+            if frame.f_code.co_name == "f":
+                seen.append((event, frame.f_lineno))
+            return tracer
+
+        sys.settrace(tracer)
+        try:
+            for a, b in [(0, 1), (1, 0), (0, 0)]:
+                namespace["f"](a, b)  # type: ignore[operator]
+        finally:
+            sys.settrace(None)
+        return seen
+
+    plain = events(compile(source, filename, "exec", dont_inherit=True))
+    rebuilt = events(_rcov.Collector(branch=False).compile(source, filename))
+    deduplicated = [e for i, e in enumerate(rebuilt) if i == 0 or e != rebuilt[i - 1]]
+    assert deduplicated == plain
+    assert len(rebuilt) > len(plain)
