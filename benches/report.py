@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,9 @@ class Results:
     workloads: list[str]
     tools: list[str]
     samples: dict[tuple[str, str], list[Sample]] = field(default_factory=dict)
+    # How and when the samples were taken (`run_record`), so that a merged
+    # RESULTS.md can say it of each interpreter; "" for older results.json.
+    taken: str = ""
 
     def add(self, workload: str, tool: str, sample: Sample) -> None:
         self.samples.setdefault((workload, tool), []).append(sample)
@@ -72,6 +76,7 @@ class Results:
         by_version: dict[str, Results] = {}
         for doc in documents:
             res = by_version.setdefault(doc["version"], cls(doc["version"], [], []))
+            res.taken = res.taken or doc.get("taken", "")
             for row in doc["samples"]:
                 if row["workload"] not in res.workloads:
                     res.workloads.append(row["workload"])
@@ -87,6 +92,7 @@ class Results:
     def to_json(self) -> dict[str, object]:
         return {
             "version": self.version,
+            "taken": self.taken,
             "samples": [
                 {
                     "workload": w,
@@ -209,6 +215,29 @@ def rewriter_section(path: Path) -> list[str]:
     return ["## Rewriter speed", "", *json.loads(path.read_text())["markdown"], ""]
 
 
+def run_record(*, reps: int, quick: bool, scale: float, launcher: str, commit: str | None) -> str:
+    """The command, time, repetitions and rcov commit of a run, in one line
+    (`commit` None: this checkout's, from git)."""
+    options = (
+        f"{' --quick' if quick else ''}"
+        f"{f' --reps {reps}' if not quick and reps != 5 else ''}"
+        f"{f' --scale {scale:g}' if scale != 1.0 else ''}"
+    )
+    date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    if commit is None:
+        try:
+            commit = subprocess.run(
+                ["git", "-C", str(HERE), "describe", "--always", "--dirty"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            commit = "unknown"
+    plural = "s" if reps != 1 else ""
+    return f"`{launcher}{options}`, {date}, {reps} repetition{plural}, rcov {commit}"
+
+
 def write_outputs(
     all_results: list[Results],
     out: Path,
@@ -219,22 +248,25 @@ def write_outputs(
     elapsed: float,
     chart: bool = True,
     merged: bool = False,
+    launcher: str = "bash benches/run.sh",
+    commit: str | None = None,
 ) -> None:
     date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    options = (
-        f"{' --quick' if quick else ''}"
-        f"{f' --reps {reps}' if not quick and reps != 5 else ''}"
-        f"{f' --scale {scale:g}' if scale != 1.0 else ''}"
-    )
-    taken = (
-        f"Merged {date} by `benches/run.py --merge` from runs of `bash benches/run.sh{options}`"
-        f" and `bash benches/run_sid.sh{options}` (3.14 and later, in the Debian sid root)"
-        f" ({reps} repetition{'s' if reps != 1 else ''}, round-robin over tools)."
-        if merged
-        else f"Taken {date} by `bash benches/run.sh{options}`"
-        f" ({reps} repetition{'s' if reps != 1 else ''}, round-robin over tools; "
-        f"{elapsed / 60:.0f} min in all)."
-    )
+    if merged:
+        sources = "; ".join(
+            f"Python {res.version}: {res.taken or 'an earlier run (not recorded)'}"
+            for res in all_results
+        )
+        taken = (
+            f"Merged {date} by `benches/run.py --merge` from runs of `bash benches/run.sh` "
+            f"and `bash benches/run_sid.sh` (3.14 and later, in the Debian sid root), "
+            f"round-robin over tools. {sources}."
+        )
+    else:
+        record = run_record(reps=reps, quick=quick, scale=scale, launcher=launcher, commit=commit)
+        for res in all_results:
+            res.taken = record
+        taken = f"Taken by {record} ({elapsed / 60:.0f} min in all)."
     lines = [
         "# rcov overhead benchmark",
         "",

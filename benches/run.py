@@ -135,6 +135,14 @@ def main() -> None:
         help="write no overhead.png (an interpreter without matplotlib: 3.14/3.15 in the "
         "sid root, whose results are merged and charted on the host)",
     )
+    parser.add_argument(
+        "--launcher",
+        default="bash benches/run.sh",
+        help="the command to name in RESULTS.md as the one that took the run",
+    )
+    parser.add_argument(
+        "--commit", help="the rcov commit measured (default: this checkout's, from git)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print every sample")
     args = parser.parse_args()
 
@@ -185,6 +193,8 @@ def main() -> None:
                 scale=args.scale,
                 elapsed=elapsed,
                 chart=not args.no_chart,
+                launcher=args.launcher,
+                commit=args.commit,
             )
             (out / "results.json").write_text(json.dumps([r.to_json() for r in all_results]))
     print(f"wrote the results in {out}", file=sys.stderr)

@@ -28,6 +28,7 @@ mkdir -p "$WHEELS"
 echo "== building rcov (release) from $ROOT" >&2
 "$HOST_VENV/bin/python" -m pip wheel "${PIP_QUIET[@]}" --no-deps -w "$WHEELS" "$ROOT"
 WHEEL="$(ls "$WHEELS"/rcov-*.whl)"
+COMMIT="$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)" # no git inside
 
 bash "$SID" create
 # SlipCover 1.1.0 supports Python up to 3.14: 3.15 is measured without it.
@@ -53,7 +54,8 @@ for version in 3.14 3.15; do
     columns=()
     [ -z "${COLUMNS_OF[$version]}" ] || columns=(--tools "${COLUMNS_OF[$version]}")
     bash "$SID" run "$venv/bin/python" "$HERE/run.py" --pythons "$venv/bin/python" --no-chart \
-        --out "$HERE/sid/$version" "${columns[@]}" "$@"
+        --out "$HERE/sid/$version" --launcher "bash benches/run_sid.sh" --commit "$COMMIT" \
+        "${columns[@]}" "$@"
     merged="$merged,$HERE/sid/$version/results.json"
 done
 
