@@ -206,8 +206,7 @@ impl Collector {
         let mut analysis = None;
         if !warned && self.cache.is_some() {
             let options = target_options(py);
-            let raw_statements: Vec<u32> = tree.raw_statements.iter().copied().collect();
-            let made = py.detach(|| hits_analysis(source, &raw_statements, &options));
+            let made = py.detach(|| hits_analysis(source, &tree.raw_statements, &options));
             self.store_cached(py, source, filename, &tree.module, &probes, &made);
             analysis = Some(made);
         }
@@ -761,7 +760,7 @@ impl Collector {
             ));
             let file = MeasuredFile {
                 source: Arc::from(source),
-                raw_statements: tree.raw_statements.iter().copied().collect(),
+                raw_statements: Arc::from(tree.raw_statements.as_slice()),
                 probes: Arc::from(probes),
                 hits,
                 number,

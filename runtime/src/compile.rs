@@ -15,8 +15,6 @@
 //! reports, which are coverage.py's raw statements (it skips code objects
 //! named `__annotate__`, and so does this walk, though not their children).
 
-use std::collections::BTreeSet;
-
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -30,12 +28,13 @@ use crate::quiet_targets::{self, Opcodes};
 
 /// A compiled file: the module code object, every code object of its tree
 /// (module first) with the lines each can report to a LINE callback (probe
-/// lines included), and the original lines its `co_lines()` report.
+/// lines included), and the original lines its `co_lines()` report
+/// (ascending, each once).
 pub struct CodeTree<'py> {
     pub module: Bound<'py, PyAny>,
     pub code_objects: Vec<Bound<'py, PyAny>>,
     pub event_lines: Vec<Vec<u32>>,
-    pub raw_statements: BTreeSet<u32>,
+    pub raw_statements: Vec<u32>,
 }
 
 /// How the running interpreter starts a code object: its `RESUME` opcode and
@@ -112,10 +111,7 @@ pub fn raw_statements(py: Python<'_>, source: &str, filename: &str) -> Result<Ve
         filename: filename.to_string(),
         message: err.to_string(),
     })?;
-    Ok(walk_tree(&module, Rebuild::NOTHING)?
-        .raw_statements
-        .into_iter()
-        .collect())
+    Ok(walk_tree(&module, Rebuild::NOTHING)?.raw_statements)
 }
 
 /// `builtins.compile(text, filename, "exec", dont_inherit=True)`.
@@ -216,14 +212,17 @@ pub fn walk_tree<'py>(
         entry_shape: EntryShape::get(py),
         code_objects: Vec::new(),
         event_lines: Vec::new(),
-        raw_statements: BTreeSet::new(),
+        raw_statements: Vec::new(),
     };
     let module = walk.visit(module)?;
+    let mut raw_statements = walk.raw_statements;
+    raw_statements.sort_unstable();
+    raw_statements.dedup();
     Ok(CodeTree {
         module,
         code_objects: walk.code_objects,
         event_lines: walk.event_lines,
-        raw_statements: walk.raw_statements,
+        raw_statements,
     })
 }
 
@@ -233,7 +232,8 @@ struct Walk<'a, 'py> {
     entry_shape: Option<&'static EntryShape>,
     code_objects: Vec<Bound<'py, PyAny>>,
     event_lines: Vec<Vec<u32>>,
-    raw_statements: BTreeSet<u32>,
+    /// Sorted and deduplicated once the walk is done (cheaper than a set).
+    raw_statements: Vec<u32>,
 }
 
 impl<'py> Walk<'_, 'py> {
@@ -323,7 +323,12 @@ impl<'py> Walk<'_, 'py> {
             .filter_map(|entry| entry.location)
             .filter_map(|location| u32::try_from(location.line).ok())
             .filter(|&line| line > 0 && line < PROBE_BASE);
-        self.raw_statements.extend(lines);
+        for line in lines {
+            // Neighbouring entries are mostly on one line.
+            if self.raw_statements.last() != Some(&line) {
+                self.raw_statements.push(line);
+            }
+        }
     }
 }
 

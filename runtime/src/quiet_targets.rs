@@ -33,10 +33,11 @@
 //! once), so no per-version bytecode table is written here; a version whose
 //! module does not say what rcov needs gets no quiet targets.
 
+use pyo3::exceptions::PyKeyError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyMapping;
+use pyo3::types::{PyList, PyMapping};
 use rcov_instrument::PROBE_BASE;
 
 use crate::linetable::Entry;
@@ -105,7 +106,7 @@ impl Opcodes {
         let number = |name: &str| -> PyResult<Option<u8>> {
             match opmap.get_item(name) {
                 Ok(value) => Ok(Some(value.extract()?)),
-                Err(err) if err.is_instance_of::<pyo3::exceptions::PyKeyError>(py) => Ok(None),
+                Err(err) if err.is_instance_of::<PyKeyError>(py) => Ok(None),
                 Err(err) => Err(err),
             }
         };
@@ -131,14 +132,14 @@ impl Opcodes {
             let Ok(code) = u8::try_from(code) else {
                 continue; // pseudo-instructions never appear in co_code
             };
-            let units: u8 = match caches.cast::<PyMapping>() {
-                Ok(by_name) if !caches.is_instance_of::<pyo3::types::PyList>() => {
-                    match by_name.get_item(&name) {
-                        Ok(units) => units.extract()?,
-                        Err(_) => 0,
-                    }
-                }
-                _ => caches.get_item(code)?.extract()?,
+            let units: u8 = match caches.cast::<PyList>() {
+                Ok(by_opcode) => by_opcode.get_item(usize::from(code))?.extract()?,
+                Err(_) => match caches.get_item(&name) {
+                    Ok(units) => units.extract()?,
+                    // Opcodes without caches are left out of the mapping.
+                    Err(err) if err.is_instance_of::<PyKeyError>(py) => 0,
+                    Err(err) => return Err(err),
+                },
             };
             opcodes.cache_units[usize::from(code)] = units;
         }
