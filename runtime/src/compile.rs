@@ -370,7 +370,7 @@ mod tests {
                     let entries = linetable::decode(&table, first).unwrap();
                     assert_eq!(linetable::encode(&entries, first), table, "{path}");
                     let remapped = linetable::remap(&table, first, &lines).unwrap();
-                    assert_eq!((remapped.table, remapped.first_line), (table, first));
+                    assert_eq!((remapped.table(), remapped.first_line), (table, first));
                     tables += 1;
                 }
             }

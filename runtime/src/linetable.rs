@@ -268,12 +268,17 @@ impl<'a> LineRemap<'a> {
     }
 }
 
-/// A remapped table and the new `co_firstlineno`, with the decoded entries
-/// (already on original lines) for callers that want the lines.
+/// The entries of a remapped table (already on original lines) and the new
+/// `co_firstlineno`. Encoded by the caller, which may change entries first.
 pub struct Remapped {
-    pub table: Vec<u8>,
     pub first_line: i32,
     pub entries: Vec<Entry>,
+}
+
+impl Remapped {
+    pub fn table(&self) -> Vec<u8> {
+        encode(&self.entries, self.first_line)
+    }
 }
 
 /// Rewrites `table` (relative to `first_line`) onto original lines.
@@ -286,7 +291,6 @@ pub fn remap(table: &[u8], first_line: i32, lines: &LineRemap) -> Result<Remappe
     }
     let first_line = lines.original_line(first_line)?;
     Ok(Remapped {
-        table: encode(&entries, first_line),
         first_line,
         entries,
     })
@@ -558,7 +562,7 @@ mod tests {
                 entry(1, None),
             ]
         );
-        assert_eq!(decode(&remapped.table, 1).unwrap(), remapped.entries);
+        assert_eq!(decode(&remapped.table(), 1).unwrap(), remapped.entries);
     }
 
     #[test]
