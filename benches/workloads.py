@@ -36,6 +36,11 @@ class Workload:
     # one untimed run of the same tool first.
     cache: str = ""
     sdist: str = ""  # "name==version" to download and unpack before running
+    # Samples per tool per repetition, taken round-robin over the tools. The
+    # suites and imports take 0.2-1.5 s without coverage, where a few ms of a
+    # busy machine are several percent: they get more samples than the CPU
+    # programs (2.3-2.7 s), whose every sample costs seconds per tool.
+    rounds: int = 1
 
     def prepare_run(self, python: str) -> None:
         """Put the files in the state this workload measures."""
@@ -73,6 +78,8 @@ QUICK_TESTS: dict[str, list[str]] = {
     "docutils": ["test/test_parsers/test_rst/test_tables.py"],
 }
 IMPORT_SDIST = "pygments==2.21.0"
+# Samples per repetition of the suites and imports (Workload.rounds).
+SHORT_ROUNDS = 3
 
 
 def unpack(requirement: str, python: str) -> Path:
@@ -124,7 +131,16 @@ def test_workloads(quick: bool, python: str) -> list[Workload]:
         program = Program(args=args, module="pytest")
         env = {"PYTHONPATH": str(root)}
         out.append(
-            Workload(f"{name}-tests", "tests", program, root, [str(root / package)], omit, env)
+            Workload(
+                f"{name}-tests",
+                "tests",
+                program,
+                root,
+                [str(root / package)],
+                omit,
+                env,
+                rounds=SHORT_ROUNDS,
+            )
         )
     return out
 
@@ -145,6 +161,7 @@ def import_workloads(quick: bool, python: str) -> list[Workload]:
                 [str(root / package)],
                 cache=cache,
                 env={"PYTHONPATH": str(root), "RCOV_CACHE_DIR": str(root.parent / "rcov-code")},
+                rounds=SHORT_ROUNDS,
             )
         )
     return out

@@ -283,13 +283,14 @@ class SourceFilter:
 
     def selects(self, path: str, modname: str | None = None) -> bool:
         """Should the file at `path` (module `modname`, when known) be measured?"""
-        return self._selects_canonical(self._canonical_file(path), modname)
+        return self._selects_canonical(self.canonical_file(path), modname)
 
-    def _canonical_file(self, path: str) -> str:
+    def canonical_file(self, path: str) -> str:
         """`canonical_path(path)`, resolving each directory once per run (as
-        coverage.py decides once per file name): every import asks, and most
-        files sit in a directory resolved before, so one `lstat` of the file
-        replaces one per component of its path."""
+        coverage.py decides once per file name): every import asks, and so
+        does the exit for every measured file, and most files sit in a
+        directory resolved before, so one `lstat` of the file replaces one
+        per component of its path."""
         path = os.path.abspath(path)
         if os.path.islink(path):
             return canonical_path(path)

@@ -18,7 +18,7 @@ from types import CodeType
 from . import _rcov
 from .config import RunOptions
 from .datafiles import parallel_filename, run_meta
-from .filters import SourceFilter, canonical_path, split_option_list
+from .filters import SourceFilter, split_option_list
 from .importer import MeasuringFinder, compile_measured, install, uninstall
 from .messages import say as _say
 from .summary import FileReport, relative_name
@@ -134,11 +134,10 @@ class Session:
         def key(path: str) -> str:
             # A relative file name (from a relative sys.path entry) is relative
             # to where the program started, even if it changed directory since.
-            # Memoised: each file is named up to four times below, and
-            # realpath costs a stat per path component.
+            # Memoised: each file is named up to four times below.
             found = keys.get(path)
             if found is None:
-                canonical = canonical_path(os.path.join(cwd, path))
+                canonical = self.filter.canonical_file(os.path.join(cwd, path))
                 found = relative_name(canonical, cwd) if relative else canonical
                 # The never-imported files come canonical already.
                 keys[path] = keys[canonical] = found
