@@ -279,7 +279,7 @@ def write_outputs(
         "Tools: coverage.py 7.17.3, SlipCover 1.1.0, rcov from this checkout (release build).",
         "Every tool is given the workload's own source with `--source` (and the same `--omit`).",
         (
-            "Since 2026-11-29 16:40 UTC the test suites and imports, which take 0.2-1.5 s "
+            "Since 2026-11-29 16:05 UTC the test suites and imports, which take 0.2-1.5 s "
             "without coverage, are sampled three times per repetition (three round-robin "
             "passes over the tools) and the CPU programs once; each section says how many "
             "samples its cells hold."
