@@ -80,7 +80,6 @@ def run_group(
     group: list[Workload],
     tools: list[Tool],
     verbose: bool,
-    quick: bool,
 ) -> None:
     with tempfile.TemporaryDirectory(prefix="rcov-bench-") as tmp:
         scratch = Path(tmp)
@@ -88,7 +87,7 @@ def run_group(
             # One untimed run first, so that the first tool measured does not
             # pay alone for compiling the package and its tests to .pyc.
             measure(python, group[0], TOOLS[0], scratch, False, True)
-        for _ in range(1 if quick else group[0].rounds):
+        for _ in range(group[0].rounds):
             for tool in tools:
                 # A cold import run leaves the caches warm for the same tool, so
                 # the warm run right after it needs no priming run.
@@ -183,15 +182,12 @@ def main() -> None:
                 # One interpreter per thread: each runs its own child processes,
                 # whose CPU time os.wait4 still measures alone.
                 with ThreadPoolExecutor(len(steps)) as pool:
-                    done = [
-                        pool.submit(run_group, *step, tools, args.verbose, args.quick)
-                        for step in steps
-                    ]
+                    done = [pool.submit(run_group, *step, tools, args.verbose) for step in steps]
                     for future in done:
                         future.result()
             else:
                 for step in steps:
-                    run_group(*step, tools, args.verbose, args.quick)
+                    run_group(*step, tools, args.verbose)
             all_results = [r for _, _, r in plan]
             elapsed = time.time() - started
             write_outputs(

@@ -139,7 +139,7 @@ def test_workloads(quick: bool, python: str) -> list[Workload]:
                 [str(root / package)],
                 omit,
                 env,
-                rounds=SHORT_ROUNDS,
+                rounds=1 if quick else SHORT_ROUNDS,
             )
         )
     return out
@@ -161,7 +161,7 @@ def import_workloads(quick: bool, python: str) -> list[Workload]:
                 [str(root / package)],
                 cache=cache,
                 env={"PYTHONPATH": str(root), "RCOV_CACHE_DIR": str(root.parent / "rcov-code")},
-                rounds=SHORT_ROUNDS,
+                rounds=1 if quick else SHORT_ROUNDS,
             )
         )
     return out
