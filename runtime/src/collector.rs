@@ -286,11 +286,15 @@ impl Collector {
             state.monitor = Some(monitor);
             state.all_code_objects(py)
         };
-        monitor.set_events(py, code_objects, true)?;
+        monitor.set_events(py, &self.code_files, code_objects, true)?;
+        // A body that ran on while measurement was off reports only what
+        // runs from now on, as its LINE events would.
+        self.code_files.settle_runs(py, false);
         Ok(monitor.tool())
     }
 
     fn stop(&self, py: Python<'_>) -> PyResult<()> {
+        self.code_files.settle_runs(py, true);
         let (monitor, code_objects) = {
             let mut state = self.lock(py);
             let Some(monitor) = state.monitor.take() else {
@@ -298,7 +302,7 @@ impl Collector {
             };
             (monitor, state.all_code_objects(py))
         };
-        let turned_off = monitor.set_events(py, code_objects, false);
+        let turned_off = monitor.set_events(py, &self.code_files, code_objects, false);
         monitor.stop(py)?;
         turned_off
     }
@@ -328,8 +332,8 @@ impl Collector {
         // Under the new id every line reports once more, so each code
         // object's count of reported lines starts again (as `rearm` does).
         self.code_files.reset_lines();
-        new.set_events(py, code_objects.iter().cloned(), true)?;
-        let turned_off = old.set_events(py, code_objects, false);
+        new.set_events(py, &self.code_files, code_objects.iter().cloned(), true)?;
+        let turned_off = old.set_events(py, &self.code_files, code_objects, false);
         old.stop(py)?;
         turned_off?;
         Ok(new.tool())
@@ -356,6 +360,8 @@ impl Collector {
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
         self.code_files.clear_calls();
+        // What unreturned runs did so far is the parent's.
+        self.code_files.settle_runs(py, false);
         self.rearm(py)
     }
 
@@ -449,6 +455,7 @@ impl Collector {
 
     /// What ran, per context that anything ran in (`""` before any switch).
     fn executed_by_context(&self, py: Python<'_>) -> Vec<(String, Executed)> {
+        self.code_files.settle_runs(py, true);
         let snapshots: Vec<(String, Snapshot)> = {
             let state = self.lock(py);
             let current = state.contexts.current();
@@ -493,6 +500,8 @@ impl Collector {
     /// every line event (`sys.monitoring.restart_events()`) so that lines
     /// already run record again, once, under the new one.
     fn switch_context(&self, py: Python<'_>, name: &str) -> PyResult<()> {
+        // What unreturned runs did so far belongs to the context ending.
+        self.code_files.settle_runs(py, true);
         {
             let mut state = self.lock(py);
             if state.contexts.name(state.contexts.current()) == name {
@@ -522,6 +531,7 @@ impl Collector {
     /// the first call), per file with any. Cheap when nothing new ran: one
     /// atomic load, then an empty dict.
     fn new_coverage(&self, py: Python<'_>) -> BTreeMap<String, News> {
+        self.code_files.settle_runs(py, true);
         let new_hits = self.code_files.new_hits();
         if self.new_hits_seen.swap(new_hits, Ordering::AcqRel) == new_hits {
             return BTreeMap::new();
@@ -561,7 +571,7 @@ impl Collector {
         };
         self.code_files.reset_lines();
         match monitor {
-            Some(monitor) => monitor.set_events(py, code_objects, true),
+            Some(monitor) => monitor.set_events(py, &self.code_files, code_objects, true),
             None => Ok(()),
         }
     }
@@ -647,6 +657,7 @@ impl Collector {
 
     /// Every measured file with a copy of its hits in all contexts.
     fn snapshot(&self, py: Python<'_>) -> Snapshot {
+        self.code_files.settle_runs(py, true);
         self.lock(py)
             .files
             .iter()
@@ -714,6 +725,12 @@ impl Collector {
             }
         }
         let splits = without_function_entries(splits, &function_lines);
+        // Counting lines and tracking calls need every event (`runs`).
+        let in_order = if self.record.count_lines || self.record.track_calls {
+            vec![None; tree.code_objects.len()]
+        } else {
+            tree.in_order.clone()
+        };
         let (monitor, replaced, unregistered) = {
             let mut state = self.lock(py);
             let mut previous = state.files.remove(filename);
@@ -754,6 +771,7 @@ impl Collector {
             unregistered.extend(self.code_files.insert(
                 &tree.code_objects,
                 &tree.event_lines,
+                &in_order,
                 &hits,
                 number,
                 unit_lines,
@@ -786,9 +804,14 @@ impl Collector {
                     .code_objects
                     .iter()
                     .map(|code| code.bind(py).clone());
-                monitor.set_events(py, old, false)?;
+                monitor.set_events(py, &self.code_files, old, false)?;
             }
-            monitor.set_events(py, tree.code_objects.iter().cloned(), true)?;
+            monitor.set_events(
+                py,
+                &self.code_files,
+                tree.code_objects.iter().cloned(),
+                true,
+            )?;
         }
         Ok(())
     }

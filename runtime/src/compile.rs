@@ -25,6 +25,7 @@ use crate::error::RcovError;
 use crate::firstlineno;
 use crate::linetable::{self, Entry, LineRemap};
 use crate::quiet_targets::{self, Opcodes};
+use crate::runs::{self, InOrder};
 
 /// A compiled file: the module code object, every code object of its tree
 /// (module first) with the lines each can report to a LINE callback (probe
@@ -34,6 +35,9 @@ pub struct CodeTree<'py> {
     pub module: Bound<'py, PyAny>,
     pub code_objects: Vec<Bound<'py, PyAny>>,
     pub event_lines: Vec<Vec<u32>>,
+    /// For each code object that runs its instructions in order (see
+    /// `runs`), where its lines are; None for the others.
+    pub in_order: Vec<Option<InOrder>>,
     pub raw_statements: Vec<u32>,
 }
 
@@ -206,12 +210,15 @@ pub fn walk_tree<'py>(
     rebuild: Rebuild<'_>,
 ) -> Result<CodeTree<'py>, RcovError> {
     let py = module.py();
+    let opcodes = Opcodes::get(py);
     let mut walk = Walk {
         lines: rebuild.lines,
-        quiet_targets: rebuild.quiet_targets.then(|| Opcodes::get(py)).flatten(),
+        opcodes,
+        quiet_targets: rebuild.quiet_targets.then_some(opcodes).flatten(),
         entry_shape: EntryShape::get(py),
         code_objects: Vec::new(),
         event_lines: Vec::new(),
+        in_order: Vec::new(),
         raw_statements: Vec::new(),
     };
     let module = walk.visit(module)?;
@@ -222,16 +229,19 @@ pub fn walk_tree<'py>(
         module,
         code_objects: walk.code_objects,
         event_lines: walk.event_lines,
+        in_order: walk.in_order,
         raw_statements,
     })
 }
 
 struct Walk<'a, 'py> {
     lines: Option<&'a LineRemap<'a>>,
+    opcodes: Option<&'static Opcodes>,
     quiet_targets: Option<&'static Opcodes>,
     entry_shape: Option<&'static EntryShape>,
     code_objects: Vec<Bound<'py, PyAny>>,
     event_lines: Vec<Vec<u32>>,
+    in_order: Vec<Option<InOrder>>,
     /// Sorted and deduplicated once the walk is done (cheaper than a set).
     raw_statements: Vec<u32>,
 }
@@ -243,6 +253,7 @@ impl<'py> Walk<'_, 'py> {
         let slot = self.code_objects.len();
         self.code_objects.push(code.clone());
         self.event_lines.push(Vec::new());
+        self.in_order.push(None);
 
         let consts = code.getattr(intern!(py, "co_consts"))?;
         let consts = consts.cast::<PyTuple>().map_err(PyErr::from)?;
@@ -281,10 +292,19 @@ impl<'py> Walk<'_, 'py> {
         if counts_statements {
             self.add_statements(&entries);
         }
+        let handlers = code.getattr(intern!(py, "co_exceptiontable"))?;
+        let handlers = handlers.cast::<PyBytes>().map_err(PyErr::from)?.as_bytes();
+        if let (Some(opcodes), Some(_)) = (self.opcodes, self.entry_shape) {
+            let flags: u32 = code.getattr(intern!(py, "co_flags"))?.extract()?;
+            if runs::runs_in_order(flags, bytecode, handlers, opcodes) {
+                self.in_order[slot] = Some(InOrder {
+                    first_traced,
+                    units: bytecode.len() / 2,
+                });
+            }
+        }
         let mut new_table = self.lines.is_some();
         if let Some(opcodes) = self.quiet_targets {
-            let handlers = code.getattr(intern!(py, "co_exceptiontable"))?;
-            let handlers = handlers.cast::<PyBytes>().map_err(PyErr::from)?.as_bytes();
             let quiet = quiet_targets::quiet_units(bytecode, handlers, &entries, opcodes);
             if !quiet.is_empty() {
                 entries = quiet_targets::without_locations(&entries, &quiet);

@@ -400,6 +400,11 @@ impl CodeLines {
         self.seen.set(index) && self.unseen.fetch_sub(1, Ordering::AcqRel) == 1
     }
 
+    /// Every line the code object can report.
+    pub fn all(&self) -> &[u32] {
+        &self.lines
+    }
+
     /// Forgets what was seen (events were turned on again for this code).
     pub fn reset(&self) {
         self.seen.clear();

@@ -39,6 +39,7 @@ pub mod news;
 pub mod numbits;
 pub mod quiet_targets;
 pub mod results;
+pub mod runs;
 pub mod trace_data;
 
 use pyo3::create_exception;

@@ -31,7 +31,7 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use pyo3::ffi;
 use pyo3::intern;
@@ -40,6 +40,7 @@ use pyo3::sync::PyOnceLock;
 
 use crate::error::RcovError;
 use crate::hits::{CodeLines, FileHits};
+use crate::runs::{lines_between, InOrder, Run};
 
 /// Measured code objects by address, each with its file's hits, and the
 /// (caller, callee) pairs seen when tracking calls.
@@ -50,6 +51,8 @@ pub struct CodeFiles {
     /// count before knows, from one load, that nothing new ran since.
     new_hits: AtomicU64,
     calls: RwLock<HashSet<(CodeId, CodeId)>>,
+    /// Runs of in-order code objects that have not returned.
+    runs: Mutex<Vec<Run>>,
 }
 
 /// A measured code object's identity that outlives it: its file's number
@@ -63,13 +66,20 @@ pub struct CodeId {
 /// A registered code object: the strong reference that pins its address,
 /// where its hits go, which of its lines it has reported, and who it is.
 pub struct MeasuredCode {
-    _code: Py<PyAny>,
+    code: Py<PyAny>,
     hits: Arc<FileHits>,
     lines: CodeLines,
     id: CodeId,
     /// The line of each code unit (counting lines only; else empty).
     unit_lines: Box<[u32]>,
+    /// For a code object that runs in order (`runs`), where its lines are.
+    in_order: Option<InOrder>,
 }
+
+/// At most this many unreturned runs of one in-order code object are kept
+/// (a class body that raises in a loop); past that, its runs report
+/// through LINE events.
+const MAX_RUNS_PER_CODE: usize = 8;
 
 /// The line of each code unit of `code` (0 where it has none), from
 /// `co_lines()`: what a JUMP callback needs to tell a jump within one line.
@@ -90,16 +100,18 @@ pub fn unit_lines(code: &Bound<'_, PyAny>) -> PyResult<Box<[u32]>> {
 
 impl CodeFiles {
     /// Registers `codes` (a file's code tree, in tree order), each with the
-    /// lines it can report, as belonging to file number `file`, whose hits
-    /// are `hits`; `unit_lines` are their [`unit_lines`] when counting lines
-    /// (else empty). Returns what was registered before at those addresses
-    /// (nothing, unless the same code object is registered twice), to be
-    /// dropped by the caller.
+    /// lines it can report and whether it runs in order (`in_order`, as
+    /// `CodeTree` says; all None when counting lines or tracking calls), as
+    /// belonging to file number `file`, whose hits are `hits`; `unit_lines`
+    /// are their [`unit_lines`] when counting lines (else empty). Returns
+    /// what was registered before at those addresses (nothing, unless the
+    /// same code object is registered twice), to be dropped by the caller.
     #[must_use]
     pub fn insert(
         &self,
         codes: &[Bound<'_, PyAny>],
         event_lines: &[Vec<u32>],
+        in_order: &[Option<InOrder>],
         hits: &Arc<FileHits>,
         file: u32,
         mut unit_lines: Vec<Box<[u32]>>,
@@ -115,7 +127,7 @@ impl CodeFiles {
             .enumerate()
             .filter_map(|(index, (code, lines))| {
                 let entry = MeasuredCode {
-                    _code: code.clone().unbind(),
+                    code: code.clone().unbind(),
                     hits: Arc::clone(hits),
                     lines: CodeLines::new(lines.clone()),
                     id: CodeId {
@@ -123,6 +135,7 @@ impl CodeFiles {
                         index: u32::try_from(index).unwrap_or(u32::MAX),
                     },
                     unit_lines: std::mem::take(&mut unit_lines[index]),
+                    in_order: in_order.get(index).copied().flatten(),
                 };
                 map.insert(code.as_ptr() as usize, entry)
             })
@@ -184,6 +197,166 @@ impl CodeFiles {
         self.record_then(code, line, |measured| measured.lines.record(line))
     }
 
+    /// Whether `code` is measured and runs in order.
+    pub fn runs_in_order(&self, code: &Bound<'_, PyAny>) -> bool {
+        let map = self
+            .by_address
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        map.get(&(code.as_ptr() as usize))
+            .is_some_and(|measured| measured.in_order.is_some())
+    }
+
+    /// Keeps the run of in-order `code` that starts in `frame`; false if it
+    /// cannot be kept (too many of its runs have not returned), and the run
+    /// must report through LINE events.
+    fn begin_run(&self, code: &Bound<'_, PyAny>, frame: Bound<'_, PyAny>) -> bool {
+        let address = code.as_ptr() as usize;
+        let mut runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
+        if runs.iter().filter(|run| run.code == address).count() >= MAX_RUNS_PER_CODE {
+            return false;
+        }
+        runs.push(Run {
+            code: address,
+            frame: frame.unbind(),
+            through: None,
+        });
+        true
+    }
+
+    /// The run of in-order `code` in `frame` returned at byte `offset`:
+    /// records its lines. True when every line of `code` is recorded, so
+    /// that its events can be turned off (its other runs are then dropped:
+    /// they have nothing more to tell).
+    fn end_run(&self, code: &Bound<'_, PyAny>, frame: *mut ffi::PyObject, offset: usize) -> bool {
+        let address = code.as_ptr() as usize;
+        let mut ended = Vec::new();
+        let through = {
+            let mut runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
+            let Some(index) = runs
+                .iter()
+                .position(|run| run.code == address && run.frame.as_ptr() == frame)
+            else {
+                return false;
+            };
+            let run = runs.swap_remove(index);
+            let through = run.through;
+            ended.push(run);
+            through
+        };
+        let in_order = {
+            let map = self
+                .by_address
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
+            let Some(measured) = map.get(&address) else {
+                return false;
+            };
+            measured.in_order
+        };
+        let Some(in_order) = in_order else {
+            return false;
+        };
+        let complete = through.is_none() && in_order.returns_at_end(offset);
+        if complete {
+            let map = self
+                .by_address
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(measured) = map.get(&address) {
+                self.record_all(measured, measured.lines.all().iter().copied());
+            }
+        } else if let Ok(units) = unit_lines(code) {
+            let lines = lines_between(&units, in_order.first_traced, through, offset / 2);
+            self.record_lines(address, &lines);
+        }
+        if complete {
+            let mut runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
+            let (others, kept) = std::mem::take(&mut *runs)
+                .into_iter()
+                .partition(|run| run.code == address);
+            *runs = kept;
+            ended.extend::<Vec<Run>>(others);
+        }
+        // `ended` (frames) is dropped here, with no lock held.
+        complete
+    }
+
+    /// Records how far each unreturned run has come (when `record`), and
+    /// marks it as recorded that far: lines after that are recorded when it
+    /// goes on. Without `record`, what ran so far is left out for good (a
+    /// forked child, or measurement turned back on, starts from here).
+    pub fn settle_runs(&self, py: Python<'_>, record: bool) {
+        let runs: Vec<(usize, Py<PyAny>, Option<usize>)> = {
+            let runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
+            runs.iter()
+                .map(|run| (run.code, run.frame.clone_ref(py), run.through))
+                .collect()
+        };
+        for (address, frame, through) in runs {
+            let Some(now) = frame
+                .getattr(py, pyo3::intern!(py, "f_lasti"))
+                .and_then(|lasti| lasti.extract::<i64>(py))
+                .ok()
+                .and_then(|lasti| usize::try_from(lasti / 2).ok())
+            else {
+                continue;
+            };
+            if through == Some(now) {
+                continue;
+            }
+            if record {
+                self.record_progress(py, address, through, now);
+            }
+            let mut runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(run) = runs
+                .iter_mut()
+                .find(|run| run.frame.as_ptr() == frame.as_ptr())
+            {
+                run.through = Some(now);
+            }
+        }
+    }
+
+    /// Records the lines of the units after `through` up to `now` of the
+    /// in-order code object at `address`.
+    fn record_progress(&self, py: Python<'_>, address: usize, through: Option<usize>, now: usize) {
+        let found = {
+            let map = self
+                .by_address
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
+            map.get(&address)
+                .and_then(|measured| Some((measured.code.clone_ref(py), measured.in_order?)))
+        };
+        let Some((code, in_order)) = found else {
+            return;
+        };
+        if let Ok(units) = unit_lines(code.bind(py)) {
+            let lines = lines_between(&units, in_order.first_traced, through, now);
+            self.record_lines(address, &lines);
+        }
+    }
+
+    /// Records `lines` of the code object at `address`.
+    fn record_lines(&self, address: usize, lines: &[u32]) {
+        let map = self
+            .by_address
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(measured) = map.get(&address) {
+            self.record_all(measured, lines.iter().copied());
+        }
+    }
+
+    fn record_all(&self, measured: &MeasuredCode, lines: impl Iterator<Item = u32>) {
+        for line in lines {
+            if measured.hits.record(i64::from(line)) {
+                self.new_hits.fetch_add(1, Ordering::Release);
+            }
+        }
+    }
+
     /// The count of new hits so far (it only grows).
     pub fn new_hits(&self) -> u64 {
         self.new_hits.load(Ordering::Acquire)
@@ -217,15 +390,16 @@ impl CodeFiles {
         }
     }
 
-    /// Records that `code` started; its identity if it is measured.
-    fn record_start(&self, code: &Bound<'_, PyAny>) -> Option<CodeId> {
+    /// Records that `code` started; its identity if it is measured, and
+    /// whether it runs in order.
+    fn record_start(&self, code: &Bound<'_, PyAny>) -> Option<(CodeId, bool)> {
         let map = self
             .by_address
             .read()
             .unwrap_or_else(PoisonError::into_inner);
         let measured = map.get(&(code.as_ptr() as usize))?;
         measured.hits.record_start(measured.id.index as usize);
-        Some(measured.id)
+        Some((measured.id, measured.in_order.is_some()))
     }
 
     fn id_of(&self, code: &Bound<'_, PyAny>) -> Option<CodeId> {
@@ -351,12 +525,18 @@ impl LineRecorder {
 /// The PY_START (and, tracking calls, PY_RESUME) callback: `on_start(code,
 /// offset)` records that the code object ran and returns
 /// `sys.monitoring.DISABLE`; tracking calls, it records the caller too and
-/// returns None.
+/// returns None. For a code object that runs in order it keeps the run
+/// (`runs`), and `on_return(code, offset, value)`, the PY_RETURN callback,
+/// records the lines of the run that returns.
 #[pyclass(frozen, module = "rcov._rcov")]
 pub struct StartRecorder {
     files: Arc<CodeFiles>,
     disable: Py<PyAny>,
     track_calls: bool,
+    tool: u8,
+    set_local_events: Py<PyAny>,
+    /// The local events of a code object that reports through LINE.
+    line_events: u32,
 }
 
 #[pymethods]
@@ -365,21 +545,78 @@ impl StartRecorder {
         // A panic is caught as on_line catches it: the program goes on.
         let recorded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let callee = self.files.record_start(code);
-            if !self.track_calls {
-                return;
+            if let Some((_, true)) = callee {
+                return self.begin_run(py, code);
             }
-            if let Some(callee) = callee {
+            if !self.track_calls {
+                return false;
+            }
+            if let Some((callee, _)) = callee {
                 if let Some(caller) = caller_code(py).and_then(|code| self.files.id_of(&code)) {
                     self.files.record_call(caller, callee);
                 }
             }
+            false
         }));
-        drop(recorded);
-        if self.track_calls {
+        if self.track_calls || recorded.unwrap_or(false) {
             return py.None();
         }
         self.disable.clone_ref(py)
     }
+
+    fn on_return(
+        &self,
+        py: Python<'_>,
+        code: &Bound<'_, PyAny>,
+        offset: usize,
+        _value: &Bound<'_, PyAny>,
+    ) -> Py<PyAny> {
+        // SAFETY: a borrowed reference (or NULL) to the running frame, the
+        // returning one; only its address is used.
+        let frame = unsafe { ffi::PyEval_GetFrame() }.cast::<ffi::PyObject>();
+        let complete = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.files.end_run(code, frame, offset)
+        }));
+        if !complete.unwrap_or(false) {
+            return py.None();
+        }
+        // As in `on_line`: allowed from the callback, and a failure only
+        // leaves the code object instrumented.
+        let _ = self.set_local_events.call1(py, (self.tool, code, 0));
+        self.disable.clone_ref(py)
+    }
+}
+
+impl StartRecorder {
+    /// Keeps the run of in-order `code` starting now; true if it is kept
+    /// (the start event must then stay on). A run that cannot be kept
+    /// reports through LINE events from here on.
+    fn begin_run(&self, py: Python<'_>, code: &Bound<'_, PyAny>) -> bool {
+        if let Some(frame) = running_frame(py, code) {
+            if self.files.begin_run(code, frame) {
+                return true;
+            }
+        }
+        let _ = self
+            .set_local_events
+            .call1(py, (self.tool, code, self.line_events));
+        false
+    }
+}
+
+/// The running frame, if it is a frame of `code`: during a PY_START or
+/// PY_RETURN callback, the frame that starts or returns.
+fn running_frame<'py>(py: Python<'py>, code: &Bound<'py, PyAny>) -> Option<Bound<'py, PyAny>> {
+    // SAFETY: a borrowed reference (or NULL) to the running frame, valid
+    // while the GIL is held, which it is for the whole callback.
+    let frame = unsafe { ffi::PyEval_GetFrame() };
+    if frame.is_null() {
+        return None;
+    }
+    // SAFETY: non-null, and a frame object is a Python object.
+    let frame = unsafe { Bound::from_borrowed_ptr(py, frame.cast::<ffi::PyObject>()) };
+    let frame_code = frame.getattr(intern!(py, "f_code")).ok()?;
+    frame_code.is(code).then_some(frame)
 }
 
 /// The code of the frame that called the running one: during a PY_START or
@@ -415,17 +652,19 @@ struct Monitoring {
     line_event: u32,
     py_start_event: u32,
     py_resume_event: u32,
+    py_return_event: u32,
     jump_event: u32,
     coverage_id: u8,
 }
 
 impl Monitoring {
     /// Every event rcov may register a callback for.
-    fn events(&self) -> [u32; 4] {
+    fn events(&self) -> [u32; 5] {
         [
             self.line_event,
             self.py_start_event,
             self.py_resume_event,
+            self.py_return_event,
             self.jump_event,
         ]
     }
@@ -451,6 +690,7 @@ fn monitoring(py: Python<'_>) -> PyResult<&'static Monitoring> {
             line_event: event("LINE")?,
             py_start_event: event("PY_START")?,
             py_resume_event: event("PY_RESUME")?,
+            py_return_event: event("PY_RETURN")?,
             jump_event: event("JUMP")?,
             coverage_id: module.getattr("COVERAGE_ID")?.extract()?,
         })
@@ -470,8 +710,10 @@ pub struct RecordOptions {
 #[derive(Clone, Copy)]
 pub struct LineMonitor {
     tool: u8,
-    /// The local events each measured code object gets.
+    /// The local events each measured code object gets...
     events: u32,
+    /// ...but one that runs in order (`runs`), when the mode allows.
+    in_order_events: u32,
 }
 
 impl LineMonitor {
@@ -509,7 +751,11 @@ impl LineMonitor {
         let monitoring = monitoring(py)?;
         let tool = claim_tool_id(py, monitoring, order)?;
         match register_callbacks(py, monitoring, tool, files, options) {
-            Ok(events) => Ok(LineMonitor { tool, events }),
+            Ok((events, in_order_events)) => Ok(LineMonitor {
+                tool,
+                events,
+                in_order_events,
+            }),
             Err(err) => {
                 let _ = unregister_callbacks(py, monitoring, tool);
                 monitoring.free_tool_id.call1(py, (tool,))?;
@@ -522,17 +768,25 @@ impl LineMonitor {
         self.tool
     }
 
-    /// Turns rcov's local events on (or off) for each of `codes`.
+    /// Turns rcov's local events on (or off) for each of `codes`, measured
+    /// code objects of `files`.
     pub fn set_events<'py>(
         &self,
         py: Python<'py>,
+        files: &CodeFiles,
         codes: impl IntoIterator<Item = Bound<'py, PyAny>>,
         on: bool,
     ) -> PyResult<()> {
         let monitoring = monitoring(py)?;
-        let events = if on { self.events } else { 0 };
         let set_local_events = monitoring.set_local_events.bind(py);
         for code in codes {
+            let events = match on {
+                false => 0,
+                true if self.in_order_events != 0 && files.runs_in_order(&code) => {
+                    self.in_order_events
+                }
+                true => self.events,
+            };
             set_local_events.call1((self.tool, code, events))?;
         }
         Ok(())
@@ -548,14 +802,22 @@ impl LineMonitor {
     }
 }
 
-/// Registers the callbacks `options` need; returns the local event set.
+/// Registers the callbacks `options` need; returns the local event sets of
+/// a code object and of one that runs in order (0: none does).
 fn register_callbacks(
     py: Python<'_>,
     monitoring: &Monitoring,
     tool: u8,
     files: &Arc<CodeFiles>,
     options: RecordOptions,
-) -> PyResult<u32> {
+) -> PyResult<(u32, u32)> {
+    let mut events = monitoring.line_event | monitoring.py_start_event;
+    if options.track_calls {
+        events |= monitoring.py_resume_event;
+    }
+    if options.count_lines {
+        events |= monitoring.jump_event;
+    }
     let lines = LineRecorder {
         files: Arc::clone(files),
         disable: monitoring.disable.clone_ref(py),
@@ -568,14 +830,29 @@ fn register_callbacks(
         files: Arc::clone(files),
         disable: monitoring.disable.clone_ref(py),
         track_calls: options.track_calls,
+        tool,
+        set_local_events: monitoring.set_local_events.clone_ref(py),
+        line_events: events,
     };
     let lines = Bound::new(py, lines)?;
     let on_line = lines.getattr(intern!(py, "on_line"))?;
-    let on_start = Bound::new(py, starts)?.getattr(intern!(py, "on_start"))?;
+    let starts = Bound::new(py, starts)?;
+    let on_start = starts.getattr(intern!(py, "on_start"))?;
     let mut callbacks = vec![
         (monitoring.line_event, on_line),
         (monitoring.py_start_event, on_start.clone()),
     ];
+    // Counting lines and tracking calls need every event: nothing runs in
+    // order for them.
+    let in_order_events = if options.count_lines || options.track_calls {
+        0
+    } else {
+        callbacks.push((
+            monitoring.py_return_event,
+            starts.getattr(intern!(py, "on_return"))?,
+        ));
+        monitoring.py_start_event | monitoring.py_return_event
+    };
     if options.track_calls {
         // A generator or coroutine resumed by another function: `trace`
         // counts that as a call too.
@@ -587,14 +864,12 @@ fn register_callbacks(
             lines.getattr(intern!(py, "on_jump"))?,
         ));
     }
-    let mut events = 0;
     for (event, callback) in callbacks {
         monitoring
             .register_callback
             .call1(py, (tool, event, callback))?;
-        events |= event;
     }
-    Ok(events)
+    Ok((events, in_order_events))
 }
 
 fn unregister_callbacks(py: Python<'_>, monitoring: &Monitoring, tool: u8) -> PyResult<()> {

@@ -255,6 +255,13 @@ pub fn quiet_units(
     quiet
 }
 
+/// Whether any instruction of `code` (`co_code`) can jump.
+pub fn has_jump(code: &[u8], opcodes: &Opcodes) -> bool {
+    decode(code, opcodes)
+        .iter()
+        .any(|instruction| opcodes.jumps[usize::from(instruction.opcode)] != Jump::None)
+}
+
 /// The line of each code unit, or None if `entries` do not cover `units`.
 fn unit_lines(entries: &[Entry], units: usize) -> Option<Vec<Option<i32>>> {
     let mut lines = Vec::with_capacity(units);
