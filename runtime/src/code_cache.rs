@@ -28,10 +28,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use rcov_instrument::{Analysis, EdgeId};
+
+use crate::compile::TreeFacts;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
-const MAGIC: &[u8; 8] = b"RCOVCC03";
+const MAGIC: &[u8; 8] = b"RCOVCC04";
 const MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
 const PRUNE_EVERY: Duration = Duration::from_secs(24 * 3600);
 const PRUNED_MARK: &str = ".pruned";
@@ -50,11 +52,13 @@ pub struct CacheKey<'a> {
 }
 
 /// A cached compilation: the probe table, the file's analysis (what turns
-/// hits into lines and arcs at exit) and the marshalled module code.
+/// hits into lines and arcs at exit), what the walk of its code tree learnt,
+/// and the marshalled module code.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Entry {
     pub probes: Vec<EdgeId>,
     pub analysis: Analysis,
+    pub facts: TreeFacts,
     pub code: Vec<u8>,
 }
 
@@ -174,14 +178,17 @@ fn source_hash(source: &str) -> u128 {
 struct Tables<'a> {
     probes: Cow<'a, [EdgeId]>,
     analysis: Cow<'a, Analysis>,
+    facts: Cow<'a, TreeFacts>,
 }
 
 /// `MAGIC`, the source's hash, the body's hash, then the body: the probe
-/// table and the analysis (postcard), and the marshalled code.
+/// table, the analysis and the tree's facts (postcard), and the marshalled
+/// code.
 fn encode(entry: &Entry, source: u128) -> Vec<u8> {
     let tables = Tables {
         probes: Cow::Borrowed(&entry.probes),
         analysis: Cow::Borrowed(&entry.analysis),
+        facts: Cow::Borrowed(&entry.facts),
     };
     let Ok(mut body) = postcard::to_allocvec(&tables) else {
         return Vec::new();
@@ -209,6 +216,7 @@ fn decode(bytes: &[u8], source: u128) -> Option<Entry> {
     Some(Entry {
         probes: tables.probes.into_owned(),
         analysis: tables.analysis.into_owned(),
+        facts: tables.facts.into_owned(),
         code: code.to_vec(),
     })
 }
@@ -216,6 +224,7 @@ fn decode(bytes: &[u8], source: u128) -> Option<Entry> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runs::InOrder;
     use rcov_instrument::{Options, Patterns, Side};
 
     fn key(filename: &str, branch: bool) -> CacheKey<'_> {
@@ -250,6 +259,17 @@ mod tests {
                 &Patterns::default(),
             )
             .unwrap(),
+            facts: TreeFacts {
+                event_lines: vec![vec![1, 2], vec![5]],
+                in_order: vec![
+                    Some(InOrder {
+                        first_traced: 1,
+                        units: 9,
+                    }),
+                    None,
+                ],
+                raw_statements: vec![1, 2, 5],
+            },
             code: b"\xe3marshalled code".to_vec(),
         }
     }

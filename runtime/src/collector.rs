@@ -20,7 +20,9 @@ use rcov_instrument::{
 };
 
 use crate::code_cache::{file_identity, CacheKey, CodeCache, Entry};
-use crate::compile::{compile_catching_warnings, target_options, walk_tree, CodeTree, Rebuild};
+use crate::compile::{
+    collect_tree, compile_catching_warnings, target_options, walk_tree, CodeTree, Rebuild,
+};
 use crate::contexts::{ContextNames, EarlierHits};
 use crate::error::{catch_panic, RcovError};
 use crate::hits::{split_probes, FileHits, HitBits, SplitProbe};
@@ -206,8 +208,8 @@ impl Collector {
         let mut analysis = None;
         if !warned && self.cache.is_some() {
             let options = target_options(py);
-            let made = py.detach(|| hits_analysis(source, &tree.raw_statements, &options));
-            self.store_cached(py, source, filename, &tree.module, &probes, &made);
+            let made = py.detach(|| hits_analysis(source, &tree.facts.raw_statements, &options));
+            self.store_cached(py, source, filename, &tree, &probes, &made);
             analysis = Some(made);
         }
         let tables = FileTables {
@@ -606,9 +608,11 @@ impl Collector {
             Ok(code) if code.is_instance_of::<PyCode>() => code,
             _ => return Ok(None),
         };
-        // The cached tree is on original lines already: walking it only
-        // collects its code objects and statements.
-        let tree = walk_tree(&code, Rebuild::NOTHING)?;
+        // The cached tree is on original lines already, and what a walk
+        // learns of it is cached too: only its code objects are collected.
+        let Some(tree) = collect_tree(&code, entry.facts)? else {
+            return Ok(None);
+        };
         let tables = FileTables {
             probes: entry.probes,
             splits: Vec::new(),
@@ -626,7 +630,7 @@ impl Collector {
         py: Python<'_>,
         source: &str,
         filename: &str,
-        module: &Bound<'_, PyAny>,
+        tree: &CodeTree<'_>,
         probes: &[EdgeId],
         analysis: &Analysis,
     ) {
@@ -635,7 +639,7 @@ impl Collector {
         };
         let dumped = py
             .import("marshal")
-            .and_then(|marshal| marshal.call_method1("dumps", (module,)))
+            .and_then(|marshal| marshal.call_method1("dumps", (&tree.module,)))
             .and_then(|bytes| Ok(bytes.cast::<PyBytes>()?.as_bytes().to_vec()));
         let Ok(code) = dumped else {
             return;
@@ -643,6 +647,7 @@ impl Collector {
         let entry = Entry {
             probes: probes.to_vec(),
             analysis: analysis.clone(),
+            facts: tree.facts.clone(),
             code,
         };
         let key = self.cache_key(filename);
@@ -729,7 +734,7 @@ impl Collector {
         let in_order = if self.record.count_lines || self.record.track_calls {
             vec![None; tree.code_objects.len()]
         } else {
-            tree.in_order.clone()
+            tree.facts.in_order.clone()
         };
         let (monitor, replaced, unregistered) = {
             let mut state = self.lock(py);
@@ -770,7 +775,7 @@ impl Collector {
             };
             unregistered.extend(self.code_files.insert(
                 &tree.code_objects,
-                &tree.event_lines,
+                &tree.facts.event_lines,
                 &in_order,
                 &hits,
                 number,
@@ -778,7 +783,7 @@ impl Collector {
             ));
             let file = MeasuredFile {
                 source: Arc::from(source),
-                raw_statements: Arc::from(tree.raw_statements.as_slice()),
+                raw_statements: Arc::from(tree.facts.raw_statements.as_slice()),
                 probes: Arc::from(probes),
                 hits,
                 number,

@@ -20,6 +20,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyCode, PyDict, PyList, PyTuple};
 use rcov_instrument::{Options, PROBE_BASE};
+use serde::{Deserialize, Serialize};
 
 use crate::error::RcovError;
 use crate::firstlineno;
@@ -27,17 +28,27 @@ use crate::linetable::{self, Entry, LineRemap};
 use crate::quiet_targets::{self, Opcodes};
 use crate::runs::{self, InOrder};
 
-/// A compiled file: the module code object, every code object of its tree
-/// (module first) with the lines each can report to a LINE callback (probe
-/// lines included), and the original lines its `co_lines()` report
-/// (ascending, each once).
+/// A compiled file: the module code object, and every code object of its
+/// tree (module first, depth first through `co_consts`) with what the walk
+/// learnt of them.
 pub struct CodeTree<'py> {
     pub module: Bound<'py, PyAny>,
     pub code_objects: Vec<Bound<'py, PyAny>>,
+    pub facts: TreeFacts,
+}
+
+/// What a walk learns of a code tree besides its code objects; kept in the
+/// instrumented-code cache, so that a cache hit only collects the objects.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TreeFacts {
+    /// Per code object, the lines it can report to a LINE callback (probe
+    /// lines included).
     pub event_lines: Vec<Vec<u32>>,
-    /// For each code object that runs its instructions in order (see
-    /// `runs`), where its lines are; None for the others.
+    /// Per code object that runs its instructions in order (see `runs`),
+    /// where its lines are; None for the others.
     pub in_order: Vec<Option<InOrder>>,
+    /// The original lines the tree's `co_lines()` report (coverage.py's raw
+    /// statements), ascending, each once.
     pub raw_statements: Vec<u32>,
 }
 
@@ -115,7 +126,7 @@ pub fn raw_statements(py: Python<'_>, source: &str, filename: &str) -> Result<Ve
         filename: filename.to_string(),
         message: err.to_string(),
     })?;
-    Ok(walk_tree(&module, Rebuild::NOTHING)?.raw_statements)
+    Ok(walk_tree(&module, Rebuild::NOTHING)?.facts.raw_statements)
 }
 
 /// `builtins.compile(text, filename, "exec", dont_inherit=True)`.
@@ -228,10 +239,44 @@ pub fn walk_tree<'py>(
     Ok(CodeTree {
         module,
         code_objects: walk.code_objects,
-        event_lines: walk.event_lines,
-        in_order: walk.in_order,
-        raw_statements,
+        facts: TreeFacts {
+            event_lines: walk.event_lines,
+            in_order: walk.in_order,
+            raw_statements,
+        },
     })
+}
+
+/// The tree of `module` with `facts` learnt by an earlier walk of the same
+/// code (a cache hit): only its code objects are collected, in the walk's
+/// order. None if their number does not match the facts.
+pub fn collect_tree<'py>(
+    module: &Bound<'py, PyAny>,
+    facts: TreeFacts,
+) -> Result<Option<CodeTree<'py>>, RcovError> {
+    let mut code_objects = Vec::with_capacity(facts.event_lines.len());
+    collect_code_objects(module, &mut code_objects)?;
+    let matches =
+        code_objects.len() == facts.event_lines.len() && code_objects.len() == facts.in_order.len();
+    Ok(matches.then(|| CodeTree {
+        module: module.clone(),
+        code_objects,
+        facts,
+    }))
+}
+
+fn collect_code_objects<'py>(
+    code: &Bound<'py, PyAny>,
+    into: &mut Vec<Bound<'py, PyAny>>,
+) -> PyResult<()> {
+    into.push(code.clone());
+    let consts = code.getattr(intern!(code.py(), "co_consts"))?;
+    for item in consts.cast::<PyTuple>()?.iter() {
+        if item.is_instance_of::<PyCode>() {
+            collect_code_objects(&item, into)?;
+        }
+    }
+    Ok(())
 }
 
 struct Walk<'a, 'py> {

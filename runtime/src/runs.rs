@@ -21,24 +21,28 @@
 //! LINE events everywhere.
 
 use pyo3::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::quiet_targets::{self, Opcodes};
 
-/// `co_flags` bits of functions: module and class bodies have neither.
+/// `co_flags` bits of functions (module and class bodies have neither), and
+/// of code that can suspend (module code compiled to allow a top-level
+/// `await` has one).
 const CO_OPTIMIZED: u32 = 0x1;
 const CO_NEWLOCALS: u32 = 0x2;
+const SUSPENDS: u32 = 0x20 | 0x80 | 0x100 | 0x200;
 
 /// Whether a code object with these `co_flags`, `co_code` and
 /// `co_exceptiontable` runs its instructions in order: a module or class
-/// body (never a generator) with no jump and no handler.
+/// body that cannot suspend, with no jump and no handler.
 pub fn runs_in_order(flags: u32, code: &[u8], exception_table: &[u8], opcodes: &Opcodes) -> bool {
-    flags & (CO_OPTIMIZED | CO_NEWLOCALS) == 0
+    flags & (CO_OPTIMIZED | CO_NEWLOCALS | SUSPENDS) == 0
         && exception_table.is_empty()
         && !quiet_targets::has_jump(code, opcodes)
 }
 
 /// Where an in-order code object's lines are, in code units.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InOrder {
     /// The first unit that can report a line (after the entry `RESUME`).
     pub first_traced: usize,
