@@ -4,7 +4,8 @@ rcov measures a module or class body without jumps or handlers by its start,
 its return and, for a run that has not returned, its frame's current
 instruction (runtime/src/runs.rs), not by LINE events. These tests read the
 data while such a body is still running, stop and start measurement in the
-middle of one, and end the process from inside one; tests/corpus/
+middle of one, end the process from inside one, and check that a body that
+raised is not kept alive; tests/corpus/
 stopped_bodies.py compares bodies that raise part way with coverage.py.
 """
 
@@ -128,3 +129,74 @@ def test_os_exit_inside_a_body_keeps_the_lines_it_ran(tmp_path: Path) -> None:
     ends = next(facts for name, facts in files.items() if name.endswith("ends.py"))
     assert ends["executed_lines"] == [1, 2, 3, 4, 5]
     assert ends["missing_lines"] == [6, 7]
+
+
+def test_a_body_that_raised_does_not_keep_its_locals(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "fails.py").write_text(
+        textwrap.dedent(
+            """\
+            import tokens
+            class Fails:
+                held = tokens.Token()
+                tokens.fail()
+                never = 1
+            """
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "tokens.py").write_text(
+        textwrap.dedent(
+            """\
+            import weakref
+            made = []
+            class Token:
+                def __init__(self):
+                    made.append(weakref.ref(self))
+            def fail():
+                raise ValueError("part way")
+            def alive():
+                return sum(ref() is not None for ref in made)
+            """
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "main.py").write_text(
+        textwrap.dedent(
+            f"""\
+            import gc, sys
+            sys.path[:0] = [{str(source)!r}]
+            import rcov, tokens
+            cov = rcov.Coverage(branch=True, data_file=None, config_file=False,
+                                source=[{str(source)!r}])
+            cov.start()
+            most = 0
+            for _ in range(40):
+                sys.modules.pop("fails", None)
+                try:
+                    import fails
+                except ValueError:
+                    pass
+                gc.collect()
+                most = max(most, tokens.alive())
+            lines = cov.get_data().lines({str(source / "fails.py")!r})
+            gc.collect()
+            print(most, tokens.alive(), lines)
+            cov.stop()
+            """
+        ),
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "RCOV_"))}
+    proc = subprocess.run(
+        [sys.executable, "main.py"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    most, after_reading, lines = proc.stdout.split(maxsplit=2)
+    # Without rcov each token dies with its failed class body; rcov keeps a
+    # stopped body's frame until it looks for stopped ones, and reading the
+    # data drops them all.
+    assert int(most) <= 16
+    assert int(after_reading) == 0
+    assert lines.strip() == "[1, 2, 3, 4]"

@@ -291,12 +291,12 @@ impl Collector {
         monitor.set_events(py, &self.code_files, code_objects, true)?;
         // A body that ran on while measurement was off reports only what
         // runs from now on, as its LINE events would.
-        self.code_files.settle_runs(py, false);
+        self.code_files.skip_runs_so_far(py);
         Ok(monitor.tool())
     }
 
     fn stop(&self, py: Python<'_>) -> PyResult<()> {
-        self.code_files.settle_runs(py, true);
+        self.code_files.record_runs(py);
         let (monitor, code_objects) = {
             let mut state = self.lock(py);
             let Some(monitor) = state.monitor.take() else {
@@ -363,7 +363,7 @@ impl Collector {
             .clear();
         self.code_files.clear_calls();
         // What unreturned runs did so far is the parent's.
-        self.code_files.settle_runs(py, false);
+        self.code_files.skip_runs_so_far(py);
         self.rearm(py)
     }
 
@@ -457,7 +457,7 @@ impl Collector {
 
     /// What ran, per context that anything ran in (`""` before any switch).
     fn executed_by_context(&self, py: Python<'_>) -> Vec<(String, Executed)> {
-        self.code_files.settle_runs(py, true);
+        self.code_files.record_runs(py);
         let snapshots: Vec<(String, Snapshot)> = {
             let state = self.lock(py);
             let current = state.contexts.current();
@@ -503,7 +503,7 @@ impl Collector {
     /// already run record again, once, under the new one.
     fn switch_context(&self, py: Python<'_>, name: &str) -> PyResult<()> {
         // What unreturned runs did so far belongs to the context ending.
-        self.code_files.settle_runs(py, true);
+        self.code_files.record_runs(py);
         {
             let mut state = self.lock(py);
             if state.contexts.name(state.contexts.current()) == name {
@@ -533,7 +533,7 @@ impl Collector {
     /// the first call), per file with any. Cheap when nothing new ran: one
     /// atomic load, then an empty dict.
     fn new_coverage(&self, py: Python<'_>) -> BTreeMap<String, News> {
-        self.code_files.settle_runs(py, true);
+        self.code_files.record_runs(py);
         let new_hits = self.code_files.new_hits();
         if self.new_hits_seen.swap(new_hits, Ordering::AcqRel) == new_hits {
             return BTreeMap::new();
@@ -662,7 +662,7 @@ impl Collector {
 
     /// Every measured file with a copy of its hits in all contexts.
     fn snapshot(&self, py: Python<'_>) -> Snapshot {
-        self.code_files.settle_runs(py, true);
+        self.code_files.record_runs(py);
         self.lock(py)
             .files
             .iter()

@@ -30,7 +30,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use pyo3::ffi;
@@ -53,6 +53,8 @@ pub struct CodeFiles {
     calls: RwLock<HashSet<(CodeId, CodeId)>>,
     /// Runs of in-order code objects that have not returned.
     runs: Mutex<Vec<Run>>,
+    /// How many runs make `begin_run`'s caller drop the stopped ones.
+    prune_at: AtomicUsize,
 }
 
 /// A measured code object's identity that outlives it: its file's number
@@ -80,6 +82,10 @@ pub struct MeasuredCode {
 /// (a class body that raises in a loop); past that, its runs report
 /// through LINE events.
 const MAX_RUNS_PER_CODE: usize = 8;
+
+/// Unreturned runs kept before the stopped ones are looked for (then twice
+/// the number still running).
+const PRUNE_RUNS_AT: usize = 16;
 
 /// The line of each code unit of `code` (0 where it has none), from
 /// `co_lines()`: what a JUMP callback needs to tell a jump within one line.
@@ -210,7 +216,7 @@ impl CodeFiles {
     /// Keeps the run of in-order `code` that starts in `frame`; false if it
     /// cannot be kept (too many of its runs have not returned), and the run
     /// must report through LINE events.
-    fn begin_run(&self, code: &Bound<'_, PyAny>, frame: Bound<'_, PyAny>) -> bool {
+    fn begin_run(&self, code: &Bound<'_, PyAny>, frame: &Bound<'_, PyAny>) -> bool {
         let address = code.as_ptr() as usize;
         let mut runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
         if runs.iter().filter(|run| run.code == address).count() >= MAX_RUNS_PER_CODE {
@@ -218,7 +224,7 @@ impl CodeFiles {
         }
         runs.push(Run {
             code: address,
-            frame: frame.unbind(),
+            frame: frame.clone().unbind(),
             through: None,
         });
         true
@@ -282,11 +288,50 @@ impl CodeFiles {
         complete
     }
 
+    /// Records how far each unreturned run has come, then drops the runs
+    /// that stopped (they raised): their frames, and the locals those
+    /// hold, are not kept after the lines are known.
+    pub fn record_runs(&self, py: Python<'_>) {
+        self.settle_runs(py, true);
+        // Only frames on a thread's stack still run: a body cannot suspend.
+        let Ok(live) = live_frames(py) else {
+            return;
+        };
+        let stopped: Vec<Run> = {
+            let mut runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
+            let (stopped, running) = std::mem::take(&mut *runs)
+                .into_iter()
+                .partition(|run| !live.contains(&(run.frame.as_ptr() as usize)));
+            *runs = running;
+            let next = PRUNE_RUNS_AT.max(2 * runs.len());
+            self.prune_at.store(next, Ordering::Relaxed);
+            stopped
+        };
+        drop(stopped);
+    }
+
+    /// Whether enough runs are kept that the stopped ones should be
+    /// dropped (`record_runs`) before another is kept.
+    fn runs_to_prune(&self) -> bool {
+        let count = self
+            .runs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        count >= PRUNE_RUNS_AT.max(self.prune_at.load(Ordering::Relaxed))
+    }
+
+    /// Marks each unreturned run as recorded as far as it has come, without
+    /// recording it: what ran so far is left out for good (a forked child,
+    /// or measurement turned back on, starts from here).
+    pub fn skip_runs_so_far(&self, py: Python<'_>) {
+        self.settle_runs(py, false);
+    }
+
     /// Records how far each unreturned run has come (when `record`), and
     /// marks it as recorded that far: lines after that are recorded when it
-    /// goes on. Without `record`, what ran so far is left out for good (a
-    /// forked child, or measurement turned back on, starts from here).
-    pub fn settle_runs(&self, py: Python<'_>, record: bool) {
+    /// goes on.
+    fn settle_runs(&self, py: Python<'_>, record: bool) {
         let runs: Vec<(usize, Py<PyAny>, Option<usize>)> = {
             let runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
             runs.iter()
@@ -592,8 +637,17 @@ impl StartRecorder {
     /// (the start event must then stay on). A run that cannot be kept
     /// reports through LINE events from here on.
     fn begin_run(&self, py: Python<'_>, code: &Bound<'_, PyAny>) -> bool {
+        if self.files.runs_to_prune() {
+            self.files.record_runs(py);
+        }
         if let Some(frame) = running_frame(py, code) {
-            if self.files.begin_run(code, frame) {
+            if self.files.begin_run(code, &frame) {
+                return true;
+            }
+            // Its earlier runs may all have stopped (a class body that
+            // raises, in a loop).
+            self.files.record_runs(py);
+            if self.files.begin_run(code, &frame) {
                 return true;
             }
         }
@@ -636,6 +690,21 @@ fn caller_code(py: Python<'_>) -> Option<Bound<'_, PyAny>> {
         return None;
     }
     back.getattr(intern!(py, "f_code")).ok()
+}
+
+/// The addresses of the frames on every thread's stack.
+fn live_frames(py: Python<'_>) -> PyResult<HashSet<usize>> {
+    let tops = py
+        .import(intern!(py, "sys"))?
+        .call_method0(intern!(py, "_current_frames"))?;
+    let mut live = HashSet::new();
+    for top in tops.cast::<pyo3::types::PyDict>()?.values() {
+        let mut frame = top;
+        while !frame.is_none() && live.insert(frame.as_ptr() as usize) {
+            frame = frame.getattr(intern!(py, "f_back"))?;
+        }
+    }
+    Ok(live)
 }
 
 /// `sys.monitoring` as rcov found it the first time it looked: its functions
