@@ -200,3 +200,50 @@ def test_a_body_that_raised_does_not_keep_its_locals(tmp_path: Path) -> None:
     assert int(most) <= 16
     assert int(after_reading) == 0
     assert lines.strip() == "[1, 2, 3, 4]"
+
+
+def test_a_body_started_while_stopped_is_measured_once_restarted(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "later.py").write_text(
+        textwrap.dedent(
+            """\
+            import observer
+            def make():
+                class Made:
+                    first = 1
+                    observer.restart()
+                    second = 2
+                return Made
+            """
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "observer.py").write_text("restart = None\n", encoding="utf-8")
+    (tmp_path / "main.py").write_text(
+        textwrap.dedent(
+            f"""\
+            import sys
+            sys.path[:0] = [{str(source)!r}]
+            import rcov, observer
+            cov = rcov.Coverage(branch=True, data_file=None, config_file=False,
+                                source=[{str(source)!r}])
+            observer.restart = cov.start
+            cov.start()
+            import later
+            cov.stop()
+            later.make()
+            cov.stop()
+            print(cov.get_data().lines({str(source / "later.py")!r}))
+            """
+        ),
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "RCOV_"))}
+    proc = subprocess.run(
+        [sys.executable, "main.py"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    # make() and the class body start while measurement is off; from the
+    # restart in line 5 on, the rest of the class body and of make() count.
+    assert proc.stdout.strip() == "[1, 2, 6, 7]"

@@ -297,6 +297,7 @@ impl CodeFiles {
         let Ok(live) = live_frames(py) else {
             return;
         };
+        let live: HashSet<usize> = live.iter().map(|frame| frame.as_ptr() as usize).collect();
         let stopped: Vec<Run> = {
             let mut runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
             let (stopped, running) = std::mem::take(&mut *runs)
@@ -323,9 +324,30 @@ impl CodeFiles {
 
     /// Marks each unreturned run as recorded as far as it has come, without
     /// recording it: what ran so far is left out for good (a forked child,
-    /// or measurement turned back on, starts from here).
+    /// or measurement turned back on, starts from here). A body that started
+    /// while measurement was off, and runs now, gets its run from here on.
     pub fn skip_runs_so_far(&self, py: Python<'_>) {
         self.settle_runs(py, false);
+        let Ok(live) = live_frames(py) else {
+            return;
+        };
+        for frame in live {
+            let (Ok(code), Some(now)) = (frame.getattr(intern!(py, "f_code")), unit_of(&frame))
+            else {
+                continue;
+            };
+            if !self.runs_in_order(&code) {
+                continue;
+            }
+            let mut runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
+            if !runs.iter().any(|run| run.frame.as_ptr() == frame.as_ptr()) {
+                runs.push(Run {
+                    code: code.as_ptr() as usize,
+                    frame: frame.unbind(),
+                    through: Some(now),
+                });
+            }
+        }
     }
 
     /// Records how far each unreturned run has come (when `record`), and
@@ -339,12 +361,7 @@ impl CodeFiles {
                 .collect()
         };
         for (address, frame, through) in runs {
-            let Some(now) = frame
-                .getattr(py, pyo3::intern!(py, "f_lasti"))
-                .and_then(|lasti| lasti.extract::<i64>(py))
-                .ok()
-                .and_then(|lasti| usize::try_from(lasti / 2).ok())
-            else {
+            let Some(now) = unit_of(frame.bind(py)) else {
                 continue;
             };
             if through == Some(now) {
@@ -692,19 +709,32 @@ fn caller_code(py: Python<'_>) -> Option<Bound<'_, PyAny>> {
     back.getattr(intern!(py, "f_code")).ok()
 }
 
-/// The addresses of the frames on every thread's stack.
-fn live_frames(py: Python<'_>) -> PyResult<HashSet<usize>> {
+/// The frames on every thread's stack.
+fn live_frames(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyAny>>> {
     let tops = py
         .import(intern!(py, "sys"))?
         .call_method0(intern!(py, "_current_frames"))?;
-    let mut live = HashSet::new();
+    let mut seen = HashSet::new();
+    let mut live = Vec::new();
     for top in tops.cast::<pyo3::types::PyDict>()?.values() {
         let mut frame = top;
-        while !frame.is_none() && live.insert(frame.as_ptr() as usize) {
-            frame = frame.getattr(intern!(py, "f_back"))?;
+        while !frame.is_none() && seen.insert(frame.as_ptr() as usize) {
+            let back = frame.getattr(intern!(py, "f_back"))?;
+            live.push(frame);
+            frame = back;
         }
     }
     Ok(live)
+}
+
+/// The code unit `frame` is at (its `f_lasti`), if it has started.
+fn unit_of(frame: &Bound<'_, PyAny>) -> Option<usize> {
+    let lasti: i64 = frame
+        .getattr(intern!(frame.py(), "f_lasti"))
+        .ok()?
+        .extract()
+        .ok()?;
+    usize::try_from(lasti).ok().map(|lasti| lasti / 2)
 }
 
 /// `sys.monitoring` as rcov found it the first time it looked: its functions
