@@ -162,14 +162,11 @@ def test_a_body_that_raised_does_not_keep_its_locals(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    (tmp_path / "main.py").write_text(
-        textwrap.dedent(
-            f"""\
-            import gc, sys
-            sys.path[:0] = [{str(source)!r}]
-            import rcov, tokens
-            cov = rcov.Coverage(branch=True, data_file=None, config_file=False,
-                                source=[{str(source)!r}])
+    output = run_harness(
+        tmp_path,
+        source,
+        """\
+            import gc, tokens
             cov.start()
             most = 0
             for _ in range(40):
@@ -180,20 +177,13 @@ def test_a_body_that_raised_does_not_keep_its_locals(tmp_path: Path) -> None:
                     pass
                 gc.collect()
                 most = max(most, tokens.alive())
-            lines = cov.get_data().lines({str(source / "fails.py")!r})
+            lines = cov.get_data().lines(str(SOURCE / "fails.py"))
             gc.collect()
             print(most, tokens.alive(), lines)
             cov.stop()
-            """
-        ),
-        encoding="utf-8",
+        """,
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "RCOV_"))}
-    proc = subprocess.run(
-        [sys.executable, "main.py"], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr
-    most, after_reading, lines = proc.stdout.split(maxsplit=2)
+    most, after_reading, lines = output.split(maxsplit=2)
     # Without rcov each token dies with its failed class body; rcov keeps a
     # stopped body's frame until it looks for stopped ones, and reading the
     # data drops them all.
@@ -220,30 +210,48 @@ def test_a_body_started_while_stopped_is_measured_once_restarted(tmp_path: Path)
         encoding="utf-8",
     )
     (tmp_path / "observer.py").write_text("restart = None\n", encoding="utf-8")
-    (tmp_path / "main.py").write_text(
-        textwrap.dedent(
-            f"""\
-            import sys
-            sys.path[:0] = [{str(source)!r}]
-            import rcov, observer
-            cov = rcov.Coverage(branch=True, data_file=None, config_file=False,
-                                source=[{str(source)!r}])
+    output = run_harness(
+        tmp_path,
+        source,
+        """\
+            import observer
             observer.restart = cov.start
             cov.start()
             import later
             cov.stop()
             later.make()
             cov.stop()
-            print(cov.get_data().lines({str(source / "later.py")!r}))
-            """
-        ),
-        encoding="utf-8",
+            print(cov.get_data().lines(str(SOURCE / "later.py")))
+        """,
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "RCOV_"))}
-    proc = subprocess.run(
-        [sys.executable, "main.py"], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr
     # make() and the class body start while measurement is off; from the
     # restart in line 5 on, the rest of the class body and of make() count.
-    assert proc.stdout.strip() == "[1, 2, 6, 7]"
+    assert output.strip() == "[1, 2, 6, 7]"
+
+
+def run_harness(tmp_path: Path, source: Path, body: str) -> str:
+    """Runs `body` as a script in its own process, after `cov`, an unstarted
+    `rcov.Coverage` measuring `source` (also `SOURCE`, and on `sys.path`), is
+    made; returns what it prints."""
+    prelude = f"""\
+        import sys
+        from pathlib import Path
+        SOURCE = Path({str(source)!r})
+        sys.path[:0] = [str(SOURCE)]
+        import rcov
+        cov = rcov.Coverage(branch=True, data_file=None, config_file=False,
+                            source=[str(SOURCE)])
+    """
+    script = textwrap.dedent(prelude) + textwrap.dedent(body)
+    (tmp_path / "main.py").write_text(script, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "RCOV_"))}
+    proc = subprocess.run(
+        [sys.executable, "main.py"],
+        check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
