@@ -4,8 +4,8 @@ rcov measures a module or class body without jumps or handlers by its start,
 its return and, for a run that has not returned, its frame's current
 instruction (runtime/src/runs.rs), not by LINE events. These tests read the
 data while such a body is still running, stop and start measurement in the
-middle of one, end the process from inside one, and check that a body that
-raised is not kept alive; tests/corpus/
+middle of one, switch context in the middle of one, end the process from
+inside one, and check that a body that raised is not kept alive; tests/corpus/
 stopped_bodies.py compares bodies that raise part way with coverage.py.
 """
 
@@ -89,6 +89,35 @@ def test_data_read_while_a_body_runs_holds_the_lines_run_so_far(
     ours = lines_seen(rcov.Coverage(branch=branch, data_file=None, config_file=False))
     assert ours == [[1, 2, 3], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 6]]
     assert ours == theirs
+
+
+@pytest.mark.parametrize("branch", [False, True])
+def test_a_context_switch_inside_a_body_splits_its_lines(
+    measured: Path, branch: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # coverage.py's sysmon core (its default from 3.14) has no dynamic contexts.
+    monkeypatch.setenv("COVERAGE_CORE", "ctrace")
+
+    def contexts(cov: coverage.Coverage | rcov.Coverage) -> dict[int, list[str]]:
+        cov.start()
+        try:
+            import_body(lambda: cov.switch_context("second"), lambda: None)
+        finally:
+            cov.stop()
+        by_line = cov.get_data().contexts_by_lineno(str(measured))
+        return {line: sorted(names) for line, names in by_line.items()}
+
+    theirs = contexts(coverage.Coverage(branch=branch, data_file=None, config_file=False))
+    ours = contexts(rcov.Coverage(branch=branch, data_file=None, config_file=False))
+    # Line 3 switches; what runs after it, from line 4 on, is the new context's.
+    assert ours == {1: [""], 2: [""], 3: [""], 4: ["second"], 5: ["second"], 6: ["second"]}
+    if not branch:
+        assert ours == theirs
+    else:
+        # coverage.py files the arc 3->4, which crosses the switch, under the
+        # new context, so line 3 is in both there: a difference of contexts'
+        # arcs that LINE-measured code has too, not of in-order bodies.
+        assert theirs[3] == ["", "second"]
 
 
 def test_lines_run_while_measurement_is_stopped_are_left_out(measured: Path) -> None:
