@@ -531,9 +531,13 @@ impl Collector {
 
     /// The lines and arcs that ran since the previous call (all of them on
     /// the first call), per file with any. Cheap when nothing new ran: one
-    /// atomic load, then an empty dict.
+    /// atomic load (and a look at each unreturned in-order run), then an
+    /// empty dict.
     fn new_coverage(&self, py: Python<'_>) -> BTreeMap<String, News> {
-        self.code_files.record_runs(py);
+        // Progress only: looking for stopped runs walks every stack, which a
+        // fuzzer's call per input must not pay; `snapshot` does it when
+        // something new ran.
+        self.code_files.record_run_progress(py);
         let new_hits = self.code_files.new_hits();
         if self.new_hits_seen.swap(new_hits, Ordering::AcqRel) == new_hits {
             return BTreeMap::new();

@@ -292,6 +292,9 @@ impl CodeFiles {
     /// that stopped (they raised): their frames, and the locals those
     /// hold, are not kept after the lines are known.
     pub fn record_runs(&self, py: Python<'_>) {
+        if self.runs_kept() == 0 {
+            return;
+        }
         self.settle_runs(py, true);
         // Only frames on a thread's stack still run: a body cannot suspend.
         let Ok(live) = live_frames(py) else {
@@ -311,15 +314,22 @@ impl CodeFiles {
         drop(stopped);
     }
 
+    /// Records how far each unreturned run has come, keeping them all.
+    pub fn record_run_progress(&self, py: Python<'_>) {
+        self.settle_runs(py, true);
+    }
+
+    fn runs_kept(&self) -> usize {
+        self.runs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
     /// Whether enough runs are kept that the stopped ones should be
     /// dropped (`record_runs`) before another is kept.
     fn runs_to_prune(&self) -> bool {
-        let count = self
-            .runs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len();
-        count >= PRUNE_RUNS_AT.max(self.prune_at.load(Ordering::Relaxed))
+        self.runs_kept() >= PRUNE_RUNS_AT.max(self.prune_at.load(Ordering::Relaxed))
     }
 
     /// Marks each unreturned run as recorded as far as it has come, without
