@@ -90,11 +90,6 @@ class Collector:
         mode, the executed arcs in coverage.py's data conventions: (l, l) for
         each executed line plus the arc(s) of every branch edge taken. All
         contexts together."""
-    def executed_by_context(
-        self,
-    ) -> list[tuple[str, dict[str, tuple[list[int], list[tuple[int, int]] | None]]]]:
-        """`executed()` per context anything ran in, in the order the contexts
-        were first switched to ("" is the context before any switch)."""
     def switch_context(self, name: str) -> None:
         """Record what runs from now on under context `name` ("": none): the
         hits so far are put aside under the current context, and
@@ -104,9 +99,11 @@ class Collector:
     @property
     def context(self) -> str:
         """The context hits are recorded under now."""
-    def functions(self) -> dict[str, list[tuple[str, int, bool]]]:
-        """Per file, each code object of its tree (module first) as
-        (co_qualname, co_firstlineno, whether it started)."""
+    def add_to(self, data: CoverageData, names: dict[str, str]) -> None:
+        """Add the run's data file content to `data`: what ran (lines or arcs,
+        per context), every measured file (touched even if nothing of it ran)
+        and the functions that started; each file under `names[file]` (its
+        own name where absent)."""
     def line_counts(self) -> dict[str, list[tuple[int, int]]]:
         """Per file, (line, times run) of each line that ran, as `sys.settrace`
         would count them (empty unless counting)."""

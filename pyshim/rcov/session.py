@@ -134,7 +134,8 @@ class Session:
         def key(path: str) -> str:
             # A relative file name (from a relative sys.path entry) is relative
             # to where the program started, even if it changed directory since.
-            # Memoised: each file is named up to four times below.
+            # Memoised: line counts, calls and the never-imported files name
+            # measured files again.
             found = keys.get(path)
             if found is None:
                 canonical = self.filter.canonical_file(os.path.join(cwd, path))
@@ -143,18 +144,10 @@ class Session:
                 keys[path] = keys[canonical] = found
             return found
 
-        for context, executed in self.collector.executed_by_context():
-            for path, (lines, arcs) in executed.items():
-                if arcs is not None:
-                    data.add_arcs(key(path), arcs, context=context)
-                else:
-                    data.add_lines(key(path), lines, context=context)
-        for path in self.collector.measured_files():
-            stored = key(path)
-            data.touch(stored)
+        names = {path: key(path) for path in self.collector.measured_files()}
+        self.collector.add_to(data, names)
+        for path, stored in names.items():
             self._compiled_as[stored] = path
-        for path, functions in self.collector.functions().items():
-            data.add_functions(key(path), [(name, line) for name, line, ran in functions if ran])
         if self.options.count:
             for path, counts in self.collector.line_counts().items():
                 data.add_line_counts(key(path), counts)

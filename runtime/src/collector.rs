@@ -7,7 +7,7 @@
 //! another file on this thread), so each method copies what it needs under the
 //! lock and talks to CPython outside it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
@@ -24,10 +24,12 @@ use crate::compile::{
     collect_tree, compile_catching_warnings, target_options, walk_tree, CodeTree, Rebuild,
 };
 use crate::contexts::{ContextNames, EarlierHits};
+use crate::coverage_data::CoverageData;
+use crate::data_object::CoverageDataObject;
 use crate::error::{catch_panic, RcovError};
 use crate::hits::{split_probes, FileHits, HitBits, SplitProbe};
 use crate::linetable::LineRemap;
-use crate::monitor::{unit_lines, CodeFiles, CodeId, LineMonitor, RecordOptions};
+use crate::monitor::{unit_lines, Arming, CodeFiles, CodeId, LineMonitor, RecordOptions};
 use crate::news::{News, Reported};
 use crate::results::{executed_arcs, executed_lines};
 
@@ -112,9 +114,6 @@ type Executed = BTreeMap<String, (Vec<i32>, Option<Vec<LineArc>>)>;
 
 /// A code object as reports name it: file, `co_qualname`, `co_firstlineno`.
 type FunctionName = (String, String, u32);
-
-/// Per file, each code object as `(co_qualname, co_firstlineno, started)`.
-type Functions = BTreeMap<String, Vec<(String, u32, bool)>>;
 
 /// Every measured file with a copy of some of its hits.
 type Snapshot = Vec<(String, FileSnapshot)>;
@@ -288,7 +287,7 @@ impl Collector {
             state.monitor = Some(monitor);
             state.all_code_objects(py)
         };
-        monitor.set_events(py, &self.code_files, code_objects, true)?;
+        monitor.set_events(py, &self.code_files, code_objects, Arming::Full)?;
         // A body that ran on while measurement was off reports only what
         // runs from now on, as its LINE events would.
         self.code_files.skip_runs_so_far(py);
@@ -304,7 +303,7 @@ impl Collector {
             };
             (monitor, state.all_code_objects(py))
         };
-        let turned_off = monitor.set_events(py, &self.code_files, code_objects, false);
+        let turned_off = monitor.set_events(py, &self.code_files, code_objects, Arming::Off);
         monitor.stop(py)?;
         turned_off
     }
@@ -334,8 +333,13 @@ impl Collector {
         // Under the new id every line reports once more, so each code
         // object's count of reported lines starts again (as `rearm` does).
         self.code_files.reset_lines();
-        new.set_events(py, &self.code_files, code_objects.iter().cloned(), true)?;
-        let turned_off = old.set_events(py, &self.code_files, code_objects, false);
+        new.set_events(
+            py,
+            &self.code_files,
+            code_objects.iter().cloned(),
+            Arming::Full,
+        )?;
+        let turned_off = old.set_events(py, &self.code_files, code_objects, Arming::Off);
         old.stop(py)?;
         turned_off?;
         Ok(new.tool())
@@ -367,29 +371,19 @@ impl Collector {
         self.rearm(py)
     }
 
-    /// Per file, each code object of its tree (module first) as
-    /// `(co_qualname, co_firstlineno, started)`.
-    fn functions(&self, py: Python<'_>) -> PyResult<Functions> {
-        let files: Vec<(String, Arc<FileHits>, Vec<Py<PyAny>>)> = self
-            .lock(py)
-            .files
-            .iter()
-            .map(|(name, file)| (name.clone(), Arc::clone(&file.hits), file.code_list(py)))
-            .collect();
-        files
-            .into_iter()
-            .map(|(name, hits, codes)| {
-                let functions = codes
-                    .iter()
-                    .enumerate()
-                    .map(|(index, code)| {
-                        let (qualname, line) = code_name(code.bind(py))?;
-                        Ok((qualname, line, hits.started(index)))
-                    })
-                    .collect::<PyResult<Vec<_>>>()?;
-                Ok((name, functions))
-            })
-            .collect()
+    /// Adds the run's data file content to `data`: what ran (lines or
+    /// arcs, per context), every measured file (touched, even if nothing of
+    /// it ran) and the functions that started, each file under its name in
+    /// `names` (its own where absent). Done here, not in Python, so that a
+    /// large run does not make a Python object per line, arc or function at
+    /// exit.
+    fn add_to(
+        &self,
+        py: Python<'_>,
+        mut data: PyRefMut<'_, CoverageDataObject>,
+        names: HashMap<String, String>,
+    ) -> Result<(), RcovError> {
+        catch_panic("add_to", || self.fill(py, data.model_mut(), &names))
     }
 
     /// Per file, `(line, count)` for each line that ran (empty unless
@@ -452,48 +446,6 @@ impl Collector {
             catch_panic("executed", || {
                 Ok::<_, RcovError>(self.convert(snapshot, &options))
             })
-        })
-    }
-
-    /// What ran, per context that anything ran in (`""` before any switch).
-    fn executed_by_context(&self, py: Python<'_>) -> Vec<(String, Executed)> {
-        self.code_files.record_runs(py);
-        let snapshots: Vec<(String, Snapshot)> = {
-            let state = self.lock(py);
-            let current = state.contexts.current();
-            let mut ids: Vec<usize> = state
-                .files
-                .values()
-                .flat_map(|file| file.earlier.contexts())
-                .chain([current])
-                .collect();
-            ids.sort_unstable();
-            ids.dedup();
-            ids.into_iter()
-                .map(|id| {
-                    let files = state
-                        .files
-                        .iter()
-                        .filter_map(|(name, file)| {
-                            let mut hits = file.earlier.of(id).cloned().unwrap_or_default();
-                            if id == current {
-                                hits.union_with(&file.hits.snapshot());
-                            }
-                            (!hits.is_empty())
-                                .then(|| (name.clone(), FileSnapshot::with_hits(file, hits)))
-                        })
-                        .collect();
-                    (state.contexts.name(id).to_string(), files)
-                })
-                .collect()
-        };
-        let options = target_options(py);
-        py.detach(|| {
-            snapshots
-                .into_iter()
-                .filter(|(_, files)| !files.is_empty())
-                .map(|(context, files)| (context, self.convert(files, &options)))
-                .collect()
         })
     }
 
@@ -566,6 +518,94 @@ impl Collector {
 }
 
 impl Collector {
+    /// What ran, per context that anything ran in (`""` before any switch).
+    fn executed_by_context(&self, py: Python<'_>) -> Vec<(String, Executed)> {
+        self.code_files.record_runs(py);
+        let snapshots: Vec<(String, Snapshot)> = {
+            let state = self.lock(py);
+            let current = state.contexts.current();
+            let mut ids: Vec<usize> = state
+                .files
+                .values()
+                .flat_map(|file| file.earlier.contexts())
+                .chain([current])
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids.into_iter()
+                .map(|id| {
+                    let files = state
+                        .files
+                        .iter()
+                        .filter_map(|(name, file)| {
+                            let mut hits = file.earlier.of(id).cloned().unwrap_or_default();
+                            if id == current {
+                                hits.union_with(&file.hits.snapshot());
+                            }
+                            (!hits.is_empty())
+                                .then(|| (name.clone(), FileSnapshot::with_hits(file, hits)))
+                        })
+                        .collect();
+                    (state.contexts.name(id).to_string(), files)
+                })
+                .collect()
+        };
+        let options = target_options(py);
+        py.detach(|| {
+            snapshots
+                .into_iter()
+                .filter(|(_, files)| !files.is_empty())
+                .map(|(context, files)| (context, self.convert(files, &options)))
+                .collect()
+        })
+    }
+
+    /// `add_to`'s work: `data` gets the run's content under `names`.
+    fn fill(
+        &self,
+        py: Python<'_>,
+        data: &mut CoverageData,
+        names: &HashMap<String, String>,
+    ) -> Result<(), RcovError> {
+        let name_of = |path: &str| names.get(path).cloned().unwrap_or_else(|| path.to_string());
+        for (context, executed) in self.executed_by_context(py) {
+            for (path, (lines, arcs)) in executed {
+                let name = name_of(&path);
+                match arcs {
+                    Some(arcs) => data.add_arcs(&name, &context, arcs)?,
+                    None => {
+                        let lines = lines
+                            .into_iter()
+                            .filter_map(|line| u32::try_from(line).ok());
+                        data.add_lines(&name, &context, lines)?;
+                    }
+                }
+            }
+        }
+        let files: Vec<(String, Arc<FileHits>, Vec<Py<PyAny>>)> = self
+            .lock(py)
+            .files
+            .iter()
+            .map(|(path, file)| (path.clone(), Arc::clone(&file.hits), file.code_list(py)))
+            .collect();
+        for (path, hits, codes) in files {
+            let name = name_of(&path);
+            data.touch(&name);
+            let mut started = Vec::new();
+            for (index, code) in codes.iter().enumerate() {
+                if hits.started(index) {
+                    started.push(code_name(code.bind(py))?);
+                }
+            }
+            data.trace
+                .functions
+                .entry(name)
+                .or_default()
+                .extend(started);
+        }
+        Ok(())
+    }
+
     /// Turns LINE events back on for every code object (those turned off
     /// once complete included) and forgets which lines each has reported, so
     /// that after `sys.monitoring.restart_events()` every line reports
@@ -577,7 +617,7 @@ impl Collector {
         };
         self.code_files.reset_lines();
         match monitor {
-            Some(monitor) => monitor.set_events(py, &self.code_files, code_objects, true),
+            Some(monitor) => monitor.set_events(py, &self.code_files, code_objects, Arming::Full),
             None => Ok(()),
         }
     }
@@ -813,13 +853,13 @@ impl Collector {
                     .code_objects
                     .iter()
                     .map(|code| code.bind(py).clone());
-                monitor.set_events(py, &self.code_files, old, false)?;
+                monitor.set_events(py, &self.code_files, old, Arming::Off)?;
             }
             monitor.set_events(
                 py,
                 &self.code_files,
                 tree.code_objects.iter().cloned(),
-                true,
+                Arming::Fresh,
             )?;
         }
         Ok(())

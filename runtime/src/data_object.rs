@@ -18,6 +18,13 @@ use crate::trace_data::{FileFunction, Function};
 #[pyclass(module = "rcov._rcov", name = "CoverageData")]
 pub struct CoverageDataObject(CoverageData);
 
+impl CoverageDataObject {
+    /// The data-file model, for the collector to fill.
+    pub fn model_mut(&mut self) -> &mut CoverageData {
+        &mut self.0
+    }
+}
+
 #[pymethods]
 impl CoverageDataObject {
     #[new]

@@ -609,6 +609,9 @@ pub struct StartRecorder {
     set_local_events: Py<PyAny>,
     /// The local events of a code object that reports through LINE.
     line_events: u32,
+    /// A code object registered by a compile gets its LINE events at its
+    /// first start (`Arming::Fresh`).
+    lines_at_start: bool,
 }
 
 #[pymethods]
@@ -616,14 +619,16 @@ impl StartRecorder {
     fn on_start(&self, py: Python<'_>, code: &Bound<'_, PyAny>, _offset: i64) -> Py<PyAny> {
         // A panic is caught as on_line catches it: the program goes on.
         let recorded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let callee = self.files.record_start(code);
-            if let Some((_, true)) = callee {
+            let Some((callee, in_order)) = self.files.record_start(code) else {
+                return false;
+            };
+            if in_order {
                 return self.begin_run(py, code);
             }
-            if !self.track_calls {
-                return false;
+            if self.lines_at_start {
+                self.report_lines(py, code);
             }
-            if let Some((callee, _)) = callee {
+            if self.track_calls {
                 if let Some(caller) = caller_code(py).and_then(|code| self.files.id_of(&code)) {
                     self.files.record_call(caller, callee);
                 }
@@ -678,10 +683,19 @@ impl StartRecorder {
                 return true;
             }
         }
+        self.report_lines(py, code);
+        false
+    }
+
+    /// Turns on `code`'s LINE events. Allowed from the callback: the frame
+    /// that starts reports its first line, as CPython reports the line after
+    /// a `RESUME` even when it is the same line. A failure only leaves the
+    /// code object unmeasured from here on, so it is dropped rather than
+    /// raised into the measured program.
+    fn report_lines(&self, py: Python<'_>, code: &Bound<'_, PyAny>) {
         let _ = self
             .set_local_events
             .call1(py, (self.tool, code, self.line_events));
-        false
     }
 }
 
@@ -819,10 +833,32 @@ pub struct RecordOptions {
 #[derive(Clone, Copy)]
 pub struct LineMonitor {
     tool: u8,
-    /// The local events each measured code object gets...
-    events: u32,
-    /// ...but one that runs in order (`runs`), when the mode allows.
-    in_order_events: u32,
+    events: LocalEvents,
+}
+
+/// The local events a measured code object gets.
+#[derive(Clone, Copy, Debug)]
+struct LocalEvents {
+    /// One that reports through LINE...
+    lines: u32,
+    /// ...or the same, just compiled: LINE comes at its first start (0: no
+    /// difference). Most functions of an imported module never run, and
+    /// CPython's instrumentation for LINE events (a line table per code
+    /// object) costs about three times what PY_START alone costs.
+    fresh: u32,
+    /// One that runs in order (`runs`), when the mode allows (0: none does).
+    in_order: u32,
+}
+
+/// How `LineMonitor::set_events` arms code objects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arming {
+    Off,
+    /// Just compiled, so not running yet: LINE events can wait for a start.
+    Fresh,
+    /// Possibly running (measurement starts again, or moves to another
+    /// tool id): LINE events now.
+    Full,
 }
 
 impl LineMonitor {
@@ -860,11 +896,7 @@ impl LineMonitor {
         let monitoring = monitoring(py)?;
         let tool = claim_tool_id(py, monitoring, order)?;
         match register_callbacks(py, monitoring, tool, files, options) {
-            Ok((events, in_order_events)) => Ok(LineMonitor {
-                tool,
-                events,
-                in_order_events,
-            }),
+            Ok(events) => Ok(LineMonitor { tool, events }),
             Err(err) => {
                 let _ = unregister_callbacks(py, monitoring, tool);
                 monitoring.free_tool_id.call1(py, (tool,))?;
@@ -884,17 +916,21 @@ impl LineMonitor {
         py: Python<'py>,
         files: &CodeFiles,
         codes: impl IntoIterator<Item = Bound<'py, PyAny>>,
-        on: bool,
+        arming: Arming,
     ) -> PyResult<()> {
         let monitoring = monitoring(py)?;
         let set_local_events = monitoring.set_local_events.bind(py);
+        let LocalEvents {
+            lines,
+            fresh,
+            in_order,
+        } = self.events;
         for code in codes {
-            let events = match on {
-                false => 0,
-                true if self.in_order_events != 0 && files.runs_in_order(&code) => {
-                    self.in_order_events
-                }
-                true => self.events,
+            let events = match arming {
+                Arming::Off => 0,
+                _ if in_order != 0 && files.runs_in_order(&code) => in_order,
+                Arming::Fresh if fresh != 0 => fresh,
+                _ => lines,
             };
             set_local_events.call1((self.tool, code, events))?;
         }
@@ -902,7 +938,7 @@ impl LineMonitor {
     }
 
     /// Unregisters the callbacks and frees the tool id. Local events must
-    /// have been turned off first (`set_events(.., false)`).
+    /// have been turned off first (`set_events(.., Arming::Off)`).
     pub fn stop(self, py: Python<'_>) -> PyResult<()> {
         let monitoring = monitoring(py)?;
         let unregistered = unregister_callbacks(py, monitoring, self.tool);
@@ -911,15 +947,18 @@ impl LineMonitor {
     }
 }
 
-/// Registers the callbacks `options` need; returns the local event sets of
-/// a code object and of one that runs in order (0: none does).
+/// Registers the callbacks `options` need; returns the local events they
+/// need.
 fn register_callbacks(
     py: Python<'_>,
     monitoring: &Monitoring,
     tool: u8,
     files: &Arc<CodeFiles>,
     options: RecordOptions,
-) -> PyResult<(u32, u32)> {
+) -> PyResult<LocalEvents> {
+    // Counting lines and tracking calls need every event from the start:
+    // nothing waits for a first start, nothing runs in order for them.
+    let every_event = options.count_lines || options.track_calls;
     let mut events = monitoring.line_event | monitoring.py_start_event;
     if options.track_calls {
         events |= monitoring.py_resume_event;
@@ -942,6 +981,7 @@ fn register_callbacks(
         tool,
         set_local_events: monitoring.set_local_events.clone_ref(py),
         line_events: events,
+        lines_at_start: !every_event,
     };
     let lines = Bound::new(py, lines)?;
     let on_line = lines.getattr(intern!(py, "on_line"))?;
@@ -951,9 +991,7 @@ fn register_callbacks(
         (monitoring.line_event, on_line),
         (monitoring.py_start_event, on_start.clone()),
     ];
-    // Counting lines and tracking calls need every event: nothing runs in
-    // order for them.
-    let in_order_events = if options.count_lines || options.track_calls {
+    let in_order_events = if every_event {
         0
     } else {
         callbacks.push((
@@ -978,7 +1016,15 @@ fn register_callbacks(
             .register_callback
             .call1(py, (tool, event, callback))?;
     }
-    Ok((events, in_order_events))
+    Ok(LocalEvents {
+        lines: events,
+        fresh: if every_event {
+            0
+        } else {
+            monitoring.py_start_event
+        },
+        in_order: in_order_events,
+    })
 }
 
 fn unregister_callbacks(py: Python<'_>, monitoring: &Monitoring, tool: u8) -> PyResult<()> {
