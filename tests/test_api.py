@@ -234,6 +234,24 @@ def test_stop_and_start_again_measures_only_while_running(project: Project) -> N
     assert 5 not in (ours.get_data().lines(path) or [])
 
 
+def test_a_function_that_restarts_measurement_is_measured_from_there(
+    project: Project,
+) -> None:
+    # A function gets its LINE events at its first start, which here comes
+    # while measurement is stopped: the restart must arm it at once.
+    (project.pkg / "restarts.py").write_text(
+        "def restarts(start):\n    before = 1\n    start()\n    after = 2\n    return after\n",
+        encoding="utf-8",
+    )
+    cov = rcov.Coverage(source=["target"], data_file=None, config_file=False, branch=True)
+    cov.start()
+    mod = project.fresh("restarts")
+    cov.stop()
+    mod.restarts(cov.start)
+    cov.stop()
+    assert cov.get_data().lines(str(project.pkg / "restarts.py")) == [1, 4, 5]
+
+
 def test_save_load_and_the_data_file_is_coverage_pys(project: Project) -> None:
     data_file = project.root / "data" / ".coverage"
     data_file.parent.mkdir()
