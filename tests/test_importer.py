@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.resources
+import importlib.util
 import inspect
 import json
 import sys
@@ -21,7 +22,7 @@ import pytest
 from pyshim_helpers import clean_env, run_python, run_rcov, write_files
 from rcov import _rcov
 from rcov.filters import SourceFilter
-from rcov.importer import MeasuringFinder, MeasuringLoader
+from rcov.importer import MeasuringFinder, MeasuringLoader, read_source
 
 
 class RefusingCollector:
@@ -151,6 +152,52 @@ def test_source_is_decoded_like_the_compiler_does(hooked: Path) -> None:
         collector.sources[latin.__file__] == "# -*- coding: latin-1 -*-\nNAME = '\u00e9t\u00e9'\n"
     )
     assert collector.sources[bom.__file__] == "NAME = '\u00e9'\n"
+
+
+# Sources whose decoding takes rcov's UTF-8 path, or must leave it to Python.
+DECODED = [
+    b"x = 1\n",
+    b"x = '\xc3\xa9'\r\ny = 2\rz = 3\r",
+    b"x = 1\r\r",
+    b"\r",
+    b"",
+    b"\xef\xbb\xbfx = 1\n",
+    b"\xef\xbb\xbf# coding: utf-8\nx = 1\n",
+    b"# -*- coding: latin-1 -*-\nx = '\xe9'\n",
+    b"#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\nx = '\x80'\n",
+    b"x = 1\ny = 2\n# coding: latin-1\n",
+    b"# a comment about decoding\nx = 1\n",
+]
+
+
+@pytest.mark.parametrize("data", DECODED)
+def test_read_source_decodes_as_cpython_does(data: bytes) -> None:
+    assert read_source(data) == importlib.util.decode_source(data)
+
+
+@pytest.mark.parametrize(
+    "data", [b"x = '\xe9'\n", b"\xef\xbb\xbf# coding: latin-1\n", b"# coding: nonesuch\n"]
+)
+def test_read_source_refuses_what_cpython_refuses(data: bytes) -> None:
+    with pytest.raises(Exception) as ours:
+        read_source(data)
+    with pytest.raises(Exception) as theirs:
+        importlib.util.decode_source(data)
+    assert (type(ours.value), str(ours.value)) == (type(theirs.value), str(theirs.value))
+
+
+def test_read_source_decodes_the_standard_library_as_cpython_does() -> None:
+    stdlib = Path(inspect.getfile(inspect)).parent
+    differing = []
+    for path in sorted(stdlib.rglob("*.py")):
+        data = path.read_bytes()
+        try:
+            expected = importlib.util.decode_source(data)
+        except (SyntaxError, UnicodeDecodeError, LookupError):
+            continue
+        if read_source(data) != expected:
+            differing.append(path)
+    assert differing == []
 
 
 def test_existing_pyc_does_not_bypass_measurement_and_none_is_written(tmp_path: Path) -> None:

@@ -173,6 +173,11 @@ def rewrite(
     or PROBE_BASE + k for probe k) and the probe table ((branch line, taken)
     per probe). Raises InstrumentError."""
 
+def decode_utf8(data: bytes) -> str | None:
+    """The text of a source file that is UTF-8 without a coding cookie, as
+    importlib.util.decode_source gives it (BOM dropped, newlines made "\\n");
+    None for any other file, which decode_source must decode."""
+
 def instrument_source(
     source: str, filename: str
 ) -> tuple[str, list[int], list[tuple[int, str, list[tuple[int, int]]]]]:

@@ -58,7 +58,9 @@ def warn_not_measured(path: str, reason: object) -> None:
 
 def read_source(data: bytes) -> str:
     """Decode a source file as the compiler would (PEP 263 cookie, BOM, newlines)."""
-    return importlib.util.decode_source(data)
+    # The common case (UTF-8, no cookie) without decode_source's Python code.
+    text = _rcov.decode_utf8(data)
+    return importlib.util.decode_source(data) if text is None else text
 
 
 def compile_measured(collector: _rcov.Collector, data: bytes, path: str) -> CodeType | None:

@@ -11,6 +11,7 @@
 //! - [`news`]: what `Collector.new_coverage` has returned, per file;
 //! - [`contexts`]: context names, and each file's hits of earlier contexts;
 //! - [`instrumented`]: one file's rewrite and probe table, for tools;
+//! - [`source_text`]: a source file's bytes to text, as imports decode them;
 //! - [`coverage_data`], [`numbits`], [`datafile`]: coverage.py's data files
 //!   (model, line encoding, SQLite storage), shown to Python by [`data_object`];
 //!   [`trace_data`]: rcov's own tables in them (functions run, line counts,
@@ -40,6 +41,7 @@ pub mod numbits;
 pub mod quiet_targets;
 pub mod results;
 pub mod runs;
+pub mod source_text;
 pub mod trace_data;
 
 use pyo3::create_exception;
@@ -131,5 +133,6 @@ fn _rcov(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<file_analysis::FileResultObject>()?;
     m.add_function(wrap_pyfunction!(rewrite, m)?)?;
     m.add_function(wrap_pyfunction!(instrumented::instrument_source, m)?)?;
+    m.add_function(wrap_pyfunction!(source_text::decode_utf8, m)?)?;
     Ok(())
 }
