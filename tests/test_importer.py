@@ -157,6 +157,7 @@ def test_source_is_decoded_like_the_compiler_does(hooked: Path) -> None:
 # Sources whose decoding takes rcov's UTF-8 path, or must leave it to Python.
 DECODED = [
     b"x = 1\n",
+    b"x = '\xc3\xa9'\r\ny = 2\rz = 3\n",
     b"x = '\xc3\xa9'\r\ny = 2\rz = 3\r",
     b"x = 1\r\r",
     b"\r",

@@ -176,7 +176,8 @@ def rewrite(
 def decode_utf8(data: bytes) -> str | None:
     """The text of a source file that is UTF-8 without a coding cookie, as
     importlib.util.decode_source gives it (BOM dropped, newlines made "\\n");
-    None for any other file, which decode_source must decode."""
+    None for any other file (a cookie, not UTF-8, a final "\\r", whose fate
+    differs between Python versions), which decode_source must decode."""
 
 def instrument_source(
     source: str, filename: str
