@@ -111,7 +111,12 @@ def _interpreter_trees() -> tuple[set[str], set[str]]:
     """Directories of the standard library, and of third-party code (canonical)."""
     stdlib = {os.path.dirname(os.__file__)}
     third: set[str] = set()
-    for scheme in sysconfig.get_scheme_names():
+    # This platform's installation schemes, a virtualenv's and its base
+    # interpreter's: another platform's name paths that cannot exist here,
+    # and each scheme costs a variable expansion.
+    schemes = {sysconfig.get_preferred_scheme(key) for key in ("prefix", "home", "user")}
+    schemes |= {f"{os.name}_prefix", "venv"} & set(sysconfig.get_scheme_names())
+    for scheme in sorted(schemes):
         paths = sysconfig.get_paths(scheme)
         stdlib.update(paths[name] for name in ("stdlib", "platstdlib") if name in paths)
         third.update(paths[name] for name in ("purelib", "platlib", "scripts") if name in paths)
@@ -199,6 +204,7 @@ class SourceFilter:
         self._resolved_with: list[str] = []
         self._seen_pkgs: set[str] = set()
         self._real_dirs: dict[str, str] = {}
+        self._canonical_files: dict[str, str] = {}
         self._dir_cache: dict[str, bool] = {}
         self._third_cache: dict[str, bool] = {}
         self._resolve_packages()
@@ -286,12 +292,18 @@ class SourceFilter:
         return self._selects_canonical(self.canonical_file(path), modname)
 
     def canonical_file(self, path: str) -> str:
-        """`canonical_path(path)`, resolving each directory once per run (as
-        coverage.py decides once per file name): every import asks, and so
+        """`canonical_path(path)`, resolved once per file and directory per run
+        (as coverage.py decides once per file name): every import asks, and so
         does the exit for every measured file, and most files sit in a
         directory resolved before, so one `lstat` of the file replaces one
         per component of its path."""
         path = os.path.abspath(path)
+        canonical = self._canonical_files.get(path)
+        if canonical is None:
+            canonical = self._canonical_files[path] = self._resolve_file(path)
+        return canonical
+
+    def _resolve_file(self, path: str) -> str:
         if os.path.islink(path):
             return canonical_path(path)
         directory, name = os.path.split(path)
@@ -328,10 +340,10 @@ class SourceFilter:
         found: list[str] = []
         seen: set[str] = set()
         for root in roots:
-            for path in _python_files(root):
+            for path, is_link in _python_files(root):
                 # The roots are canonical and the walk follows no directory
                 # link: only a file that is a link itself needs resolving.
-                if os.path.islink(path):
+                if is_link:
                     path = canonical_path(path)
                 if path in seen or not self._selects_canonical(path):
                     continue
@@ -351,14 +363,33 @@ class SourceFilter:
 _IMPORTABLE = re.compile(r"[^.#~!$@%^&*()+=,]+\.pyw?")
 
 
-def _python_files(root: str) -> Iterator[str]:
-    """Importable Python files under `root`: sub-directories need an __init__.py
-    (coverage.py's find_python_files without namespace packages)."""
-    for i, (dirpath, dirnames, filenames) in enumerate(os.walk(root)):
-        if i > 0 and "__init__.py" not in filenames:
-            del dirnames[:]
+def _python_files(root: str) -> Iterator[tuple[str, bool]]:
+    """Importable Python files under `root`, each with whether it is a link
+    itself: sub-directories need an __init__.py (coverage.py's
+    find_python_files without namespace packages). Like `os.walk`, in sorted
+    order, following no directory link; the scan's entries say which files are
+    links, without a `stat` each."""
+    pending = [(root, True)]
+    while pending:
+        directory, is_root = pending.pop()
+        try:
+            with os.scandir(directory) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError:
             continue
-        dirnames.sort()
-        for filename in sorted(filenames):
-            if _IMPORTABLE.fullmatch(filename):
-                yield os.path.join(dirpath, filename)
+        files = [entry for entry in entries if not _is_dir(entry)]
+        if not is_root and not any(entry.name == "__init__.py" for entry in files):
+            continue
+        for entry in files:
+            if _IMPORTABLE.fullmatch(entry.name):
+                yield entry.path, entry.is_symlink()
+        subdirectories = [entry for entry in entries if _is_dir(entry) and not entry.is_symlink()]
+        pending.extend((entry.path, False) for entry in reversed(subdirectories))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """A directory, or a link to one (as `os.walk` sorts entries)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False

@@ -137,11 +137,14 @@ impl CoverageData {
         arcs: impl IntoIterator<Item = Arc>,
     ) -> Result<(), DataError> {
         self.choose(true)?;
-        let mut arcs = arcs.into_iter().peekable();
-        if arcs.peek().is_none() {
+        // Built in bulk (sorted, then deduplicated) and appended: a set the
+        // file does not have yet in `context` is moved in, not inserted arc
+        // by arc.
+        let mut arcs: BTreeSet<Arc> = arcs.into_iter().collect();
+        if arcs.is_empty() {
             self.touch(path);
         } else {
-            self.context_data(path, context).arcs.extend(arcs);
+            self.context_data(path, context).arcs.append(&mut arcs);
         }
         Ok(())
     }

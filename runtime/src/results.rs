@@ -32,14 +32,27 @@ pub fn executed_arcs(
     probes: &[EdgeId],
     probe_hit: impl Fn(usize) -> bool,
 ) -> BTreeSet<Arc> {
-    let mut probed: BTreeMap<EdgeId, bool> = BTreeMap::new();
-    for (k, edge) in probes.iter().enumerate() {
-        *probed.entry(*edge).or_insert(false) |= probe_hit(k);
-    }
-    let mut arcs: BTreeSet<Arc> = executed_lines.iter().map(|&line| (line, line)).collect();
+    // Sorted, so that an edge's hit entry (`true` sorts last) is found by
+    // a binary search; vectors, because a file's sets are built once and
+    // collecting sorts and dedups in bulk, where inserting one by one would
+    // walk the tree for each.
+    let mut probed: Vec<(EdgeId, bool)> = probes
+        .iter()
+        .enumerate()
+        .map(|(k, &edge)| (edge, probe_hit(k)))
+        .collect();
+    probed.sort_unstable();
+    let probe_of = |edge: &EdgeId| {
+        let end = probed.partition_point(|(probed_edge, _)| probed_edge <= edge);
+        probed[..end]
+            .last()
+            .filter(|(probed_edge, _)| probed_edge == edge)
+            .map(|&(_, hit)| hit)
+    };
+    let mut arcs: Vec<Arc> = executed_lines.iter().map(|&line| (line, line)).collect();
     for (edge, edge_arcs) in &analysis.edges {
-        let fired = match probed.get(edge) {
-            Some(&hit) => hit,
+        let fired = match probe_of(edge) {
+            Some(hit) => hit,
             None => analysis
                 .entry_lines
                 .get(edge)
@@ -49,7 +62,7 @@ pub fn executed_arcs(
             arcs.extend(edge_arcs.iter().copied());
         }
     }
-    arcs
+    arcs.into_iter().collect()
 }
 
 /// One file's numbers, as coverage.py's `results.Analysis` computes them.
