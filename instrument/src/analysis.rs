@@ -34,14 +34,21 @@ pub struct Analysis {
     pub with_fixers: BTreeMap<Arc, Option<Arc>>,
 }
 
+/// The first line of the statement holding `line` (exits: negated), given
+/// `multiline`, the sorted `(line, first_line)` pairs of multi-line
+/// statements.
+pub fn first_line(multiline: &[(u32, u32)], line: i32) -> i32 {
+    let magnitude = line.unsigned_abs();
+    match multiline.binary_search_by_key(&magnitude, |&(l, _)| l) {
+        Ok(i) => line.signum() * multiline[i].1 as i32,
+        Err(_) => line,
+    }
+}
+
 impl Analysis {
     /// The first line of the statement holding `line` (exits: negated).
     pub fn first_line(&self, line: i32) -> i32 {
-        let magnitude = line.unsigned_abs();
-        match self.multiline.binary_search_by_key(&magnitude, |&(l, _)| l) {
-            Ok(i) => line.signum() * self.multiline[i].1 as i32,
-            Err(_) => line,
-        }
+        first_line(&self.multiline, line)
     }
 
     /// coverage.py's `fix_with_jumps` for one measured (raw) arc: `None` when

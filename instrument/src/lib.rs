@@ -23,7 +23,7 @@ pub mod syntax;
 
 use serde::{Deserialize, Serialize};
 
-pub use analysis::{analyze, Analysis, AnalysisFailure, Patterns};
+pub use analysis::{analyze, first_line, Analysis, AnalysisFailure, Patterns};
 pub use parse::{Options, ParseFailure};
 pub use rewrite::{rewrite, LineOrigin, Rewrite};
 

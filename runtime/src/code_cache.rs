@@ -27,13 +27,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use rcov_instrument::{Analysis, EdgeId};
+use rcov_instrument::EdgeId;
 
 use crate::compile::TreeFacts;
+use crate::results::HitsMap;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
-const MAGIC: &[u8; 8] = b"RCOVCC04";
+const MAGIC: &[u8; 8] = b"RCOVCC05";
 const MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
 const PRUNE_EVERY: Duration = Duration::from_secs(24 * 3600);
 const PRUNED_MARK: &str = ".pruned";
@@ -51,13 +52,13 @@ pub struct CacheKey<'a> {
     pub branch: bool,
 }
 
-/// A cached compilation: the probe table, the file's analysis (what turns
+/// A cached compilation: the probe table, the file's hits map (what turns
 /// hits into lines and arcs at exit), what the walk of its code tree learnt,
 /// and the marshalled module code.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Entry {
     pub probes: Vec<EdgeId>,
-    pub analysis: Analysis,
+    pub hits_map: HitsMap,
     pub facts: TreeFacts,
     pub code: Vec<u8>,
 }
@@ -177,17 +178,17 @@ fn source_hash(source: &str) -> u128 {
 #[derive(Serialize, Deserialize)]
 struct Tables<'a> {
     probes: Cow<'a, [EdgeId]>,
-    analysis: Cow<'a, Analysis>,
+    hits_map: Cow<'a, HitsMap>,
     facts: Cow<'a, TreeFacts>,
 }
 
 /// `MAGIC`, the source's hash, the body's hash, then the body: the probe
-/// table, the analysis and the tree's facts (postcard), and the marshalled
+/// table, the hits map and the tree's facts (postcard), and the marshalled
 /// code.
 fn encode(entry: &Entry, source: u128) -> Vec<u8> {
     let tables = Tables {
         probes: Cow::Borrowed(&entry.probes),
-        analysis: Cow::Borrowed(&entry.analysis),
+        hits_map: Cow::Borrowed(&entry.hits_map),
         facts: Cow::Borrowed(&entry.facts),
     };
     let Ok(mut body) = postcard::to_allocvec(&tables) else {
@@ -215,7 +216,7 @@ fn decode(bytes: &[u8], source: u128) -> Option<Entry> {
     let (tables, code) = postcard::take_from_bytes::<Tables<'_>>(body).ok()?;
     Some(Entry {
         probes: tables.probes.into_owned(),
-        analysis: tables.analysis.into_owned(),
+        hits_map: tables.hits_map.into_owned(),
         facts: tables.facts.into_owned(),
         code: code.to_vec(),
     })
@@ -252,13 +253,15 @@ mod tests {
                     side: Side::BodyEnd,
                 },
             ],
-            analysis: rcov_instrument::analyze(
-                "if x:\n    y = (1,\n         2)\n",
-                &[1, 2],
-                &Options::default(),
-                &Patterns::default(),
-            )
-            .unwrap(),
+            hits_map: HitsMap::new(
+                &rcov_instrument::analyze(
+                    "if x:\n    y = (1,\n         2)\n",
+                    &[1, 2],
+                    &Options::default(),
+                    &Patterns::default(),
+                )
+                .unwrap(),
+            ),
             facts: TreeFacts {
                 event_lines: vec![vec![1, 2], vec![5]],
                 in_order: vec![

@@ -15,9 +15,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
 use pyo3::types::{PyBytes, PyCode};
-use rcov_instrument::{
-    Analysis, Arc as LineArc, EdgeId, LineOrigin, Options, Patterns, PROBE_BASE,
-};
+use rcov_instrument::{Arc as LineArc, EdgeId, LineOrigin, Options, Patterns, PROBE_BASE};
 
 use crate::code_cache::{file_identity, CacheKey, CodeCache, Entry};
 use crate::compile::{
@@ -31,7 +29,7 @@ use crate::hits::{split_probes, FileHits, HitBits, SplitProbe};
 use crate::linetable::LineRemap;
 use crate::monitor::{unit_lines, Arming, CodeFiles, CodeId, LineMonitor, RecordOptions};
 use crate::news::{News, Reported};
-use crate::results::{executed_arcs, executed_lines};
+use crate::results::{executed_arcs, executed_lines, HitsMap};
 
 /// Measures the files it compiles: lines and the code objects that ran
 /// always, branch edges when `branch`, line counts when `count`, (caller,
@@ -79,7 +77,7 @@ struct MeasuredFile {
     earlier: EarlierHits,
     code_objects: Vec<Py<PyAny>>,
     /// Computed on first use (the data conventions need it), then kept.
-    analysis: Arc<OnceLock<Analysis>>,
+    hits_map: Arc<OnceLock<HitsMap>>,
     /// Compiled by rcov from the source: `raw_statements` are a plain
     /// compile's. Not so for code another compiler made (`adopt`: pytest's
     /// assertion rewriting reports lines a plain compile does not).
@@ -104,9 +102,9 @@ struct FileTables {
     probes: Vec<EdgeId>,
     /// The probes that split a line (for line counts).
     splits: Vec<SplitProbe>,
-    /// The file's `hits_analysis`, when known already (cached, or made for
-    /// the cache); otherwise it is made at exit.
-    analysis: Option<Analysis>,
+    /// The file's `hits_map`, when known already (cached, or made for the
+    /// cache); otherwise it is made at exit.
+    hits_map: Option<HitsMap>,
 }
 
 /// Per file: executed lines, and in branch mode executed arcs.
@@ -202,19 +200,19 @@ impl Collector {
         };
         // A file that warns while compiling is compiled on every run, so that
         // its warnings show on every run, as a main script's do. The cached
-        // entry holds the file's analysis too, which a later run then does
+        // entry holds the file's hits map too, which a later run then does
         // not compute again at exit.
-        let mut analysis = None;
+        let mut map = None;
         if !warned && self.cache.is_some() {
             let options = target_options(py);
-            let made = py.detach(|| hits_analysis(source, &tree.facts.raw_statements, &options));
+            let made = py.detach(|| hits_map(source, &tree.facts.raw_statements, &options));
             self.store_cached(py, source, filename, &tree, &probes, &made);
-            analysis = Some(made);
+            map = Some(made);
         }
         let tables = FileTables {
             probes,
             splits,
-            analysis,
+            hits_map: map,
         };
         self.register(py, source, filename, &tree, tables)?;
         Ok(tree.module)
@@ -260,7 +258,7 @@ impl Collector {
             let tables = FileTables {
                 probes: prepared.probes.clone(),
                 splits: splits.unwrap_or_default(),
-                analysis: None,
+                hits_map: None,
             };
             self.register(py, &prepared.source, &prepared.filename, &tree, tables)?;
             if let Some(file) = self.lock(py).files.get_mut(&prepared.filename) {
@@ -660,7 +658,7 @@ impl Collector {
         let tables = FileTables {
             probes: entry.probes,
             splits: Vec::new(),
-            analysis: Some(entry.analysis),
+            hits_map: Some(entry.hits_map),
         };
         self.register(py, source, filename, &tree, tables)?;
         Ok(Some(tree.module))
@@ -676,7 +674,7 @@ impl Collector {
         filename: &str,
         tree: &CodeTree<'_>,
         probes: &[EdgeId],
-        analysis: &Analysis,
+        hits_map: &HitsMap,
     ) {
         let Some(cache) = &self.cache else {
             return;
@@ -690,7 +688,7 @@ impl Collector {
         };
         let entry = Entry {
             probes: probes.to_vec(),
-            analysis: analysis.clone(),
+            hits_map: hits_map.clone(),
             facts: tree.facts.clone(),
             code,
         };
@@ -756,7 +754,7 @@ impl Collector {
         let FileTables {
             probes,
             splits,
-            analysis,
+            hits_map,
         } = tables;
         let unit_lines = if self.record.count_lines {
             tree.code_objects
@@ -784,7 +782,7 @@ impl Collector {
             let mut state = self.lock(py);
             let mut previous = state.files.remove(filename);
             let code_count = tree.code_objects.len();
-            let (hits, earlier, analysis, number) = match &mut previous {
+            let (hits, earlier, map, number) = match &mut previous {
                 Some(previous)
                     if *previous.source == *source
                         && *previous.probes == *probes
@@ -793,7 +791,7 @@ impl Collector {
                     (
                         Arc::clone(&previous.hits),
                         std::mem::take(&mut previous.earlier),
-                        Arc::clone(&previous.analysis),
+                        Arc::clone(&previous.hits_map),
                         previous.number,
                     )
                 }
@@ -808,7 +806,7 @@ impl Collector {
                     (
                         Arc::new(hits),
                         EarlierHits::default(),
-                        Arc::new(analysis.map_or_else(OnceLock::new, OnceLock::from)),
+                        Arc::new(hits_map.map_or_else(OnceLock::new, OnceLock::from)),
                         state.next_file,
                     )
                 }
@@ -838,7 +836,7 @@ impl Collector {
                     .iter()
                     .map(|code| code.clone().unbind())
                     .collect(),
-                analysis,
+                hits_map: map,
                 own_compile: true,
             };
             state.files.insert(filename.to_string(), file);
@@ -955,7 +953,7 @@ struct FileSnapshot {
     raw_statements: Arc<[u32]>,
     probes: Arc<[EdgeId]>,
     hits: HitBits,
-    analysis: Arc<OnceLock<Analysis>>,
+    hits_map: Arc<OnceLock<HitsMap>>,
 }
 
 impl FileSnapshot {
@@ -965,13 +963,13 @@ impl FileSnapshot {
             raw_statements: Arc::clone(&file.raw_statements),
             probes: Arc::clone(&file.probes),
             hits,
-            analysis: Arc::clone(&file.analysis),
+            hits_map: Arc::clone(&file.hits_map),
         }
     }
 
-    fn analysis(&self, options: &Options) -> &Analysis {
-        self.analysis
-            .get_or_init(|| hits_analysis(&self.source, &self.raw_statements, options))
+    fn hits_map(&self, options: &Options) -> &HitsMap {
+        self.hits_map
+            .get_or_init(|| hits_map(&self.source, &self.raw_statements, options))
     }
 
     /// The lines (and arcs) of `hits` in coverage.py's data conventions.
@@ -981,19 +979,18 @@ impl FileSnapshot {
         options: &Options,
         branch: bool,
     ) -> (BTreeSet<i32>, Option<BTreeSet<LineArc>>) {
-        let analysis = self.analysis(options);
-        let lines = executed_lines(analysis, hits.lines());
-        let arcs =
-            branch.then(|| executed_arcs(analysis, &lines, &self.probes, |k| hits.probe_hit(k)));
+        let map = self.hits_map(options);
+        let lines = executed_lines(map, hits.lines());
+        let arcs = branch.then(|| executed_arcs(map, &lines, &self.probes, |k| hits.probe_hit(k)));
         (lines, arcs)
     }
 }
 
-/// The analysis that turns a file's hits into coverage.py's lines and arcs.
-/// Exclusion patterns do not change edges, so it uses none. A file the
-/// analyser cannot read (possible only in line mode, where nothing was
+/// What turns a file's hits into coverage.py's lines and arcs, from its
+/// analysis. Exclusion patterns do not change edges, so it uses none. A file
+/// the analyser cannot read (possible only in line mode, where nothing was
 /// rewritten) gets an empty one: its raw lines are reported.
-fn hits_analysis(source: &str, raw_statements: &[u32], options: &Options) -> Analysis {
+fn hits_map(source: &str, raw_statements: &[u32], options: &Options) -> HitsMap {
     let patterns = Patterns {
         exclude: Vec::new(),
         partial: Vec::new(),
@@ -1001,5 +998,5 @@ fn hits_analysis(source: &str, raw_statements: &[u32], options: &Options) -> Ana
     catch_panic("analyze", || {
         rcov_instrument::analyze(source, raw_statements, options, &patterns)
     })
-    .unwrap_or_else(|_| Analysis::default())
+    .map_or_else(|_| HitsMap::default(), |analysis| HitsMap::new(&analysis))
 }

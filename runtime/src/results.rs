@@ -10,14 +10,55 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rcov_instrument::{Analysis, Arc, EdgeId};
+use rcov_instrument::{first_line, Analysis, Arc, EdgeId};
+use serde::{Deserialize, Serialize};
+
+/// What of a file's analysis turns its hits into coverage.py's lines and
+/// arcs: all a measured file keeps (and the code cache stores) until the
+/// data is made. Sorted vectors, not the analysis' sets: read from the cache
+/// for every imported file, they decode without building a tree.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HitsMap {
+    /// `(line, first_line)` for every line of multi-line statements, sorted.
+    multiline: Vec<(u32, u32)>,
+    /// Every branch edge, sorted.
+    edges: Vec<EdgeArcs>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct EdgeArcs {
+    edge: EdgeId,
+    /// The first statement line of the block the edge enters, if the block
+    /// holds code: that line runs only after the edge did.
+    entry_line: Option<u32>,
+    /// The arcs the edge leads to (usually one).
+    arcs: Vec<Arc>,
+}
+
+impl HitsMap {
+    pub fn new(analysis: &Analysis) -> Self {
+        let edges = analysis
+            .edges
+            .iter()
+            .map(|(edge, arcs)| EdgeArcs {
+                edge: *edge,
+                entry_line: analysis.entry_lines.get(edge).copied(),
+                arcs: arcs.iter().copied().collect(),
+            })
+            .collect();
+        HitsMap {
+            multiline: analysis.multiline.clone(),
+            edges,
+        }
+    }
+}
 
 /// The first lines of the statements holding `hit_lines`.
-pub fn executed_lines(analysis: &Analysis, hit_lines: impl Iterator<Item = u32>) -> BTreeSet<i32> {
+pub fn executed_lines(map: &HitsMap, hit_lines: impl Iterator<Item = u32>) -> BTreeSet<i32> {
     hit_lines
         .filter(|&line| line > 0)
         .filter_map(|line| i32::try_from(line).ok())
-        .map(|line| analysis.first_line(line))
+        .map(|line| first_line(&map.multiline, line))
         .collect()
 }
 
@@ -27,15 +68,13 @@ pub fn executed_lines(analysis: &Analysis, hit_lines: impl Iterator<Item = u32>)
 /// the first line of the block it enters ran, since that line is reached by
 /// the edge alone.
 pub fn executed_arcs(
-    analysis: &Analysis,
+    map: &HitsMap,
     executed_lines: &BTreeSet<i32>,
     probes: &[EdgeId],
     probe_hit: impl Fn(usize) -> bool,
 ) -> BTreeSet<Arc> {
-    // Sorted, so that an edge's hit entry (`true` sorts last) is found by
-    // a binary search; vectors, because a file's sets are built once and
-    // collecting sorts and dedups in bulk, where inserting one by one would
-    // walk the tree for each.
+    // Sorted, so that an edge's hit entry (`true` sorts last) is found by a
+    // binary search.
     let mut probed: Vec<(EdgeId, bool)> = probes
         .iter()
         .enumerate()
@@ -49,17 +88,18 @@ pub fn executed_arcs(
             .filter(|(probed_edge, _)| probed_edge == edge)
             .map(|&(_, hit)| hit)
     };
+    // Collected in bulk (sorted, then deduplicated): a tree built arc by arc
+    // costs more.
     let mut arcs: Vec<Arc> = executed_lines.iter().map(|&line| (line, line)).collect();
-    for (edge, edge_arcs) in &analysis.edges {
-        let fired = match probe_of(edge) {
+    for edge in &map.edges {
+        let fired = match probe_of(&edge.edge) {
             Some(hit) => hit,
-            None => analysis
-                .entry_lines
-                .get(edge)
-                .is_some_and(|&line| executed_lines.contains(&(line as i32))),
+            None => edge
+                .entry_line
+                .is_some_and(|line| executed_lines.contains(&(line as i32))),
         };
         if fired {
-            arcs.extend(edge_arcs.iter().copied());
+            arcs.extend(edge.arcs.iter().copied());
         }
     }
     arcs.into_iter().collect()
@@ -269,14 +309,14 @@ mod tests {
 
     #[test]
     fn lines_are_reported_as_statement_first_lines() {
-        let a = analysis();
+        let a = HitsMap::new(&analysis());
         let lines = executed_lines(&a, [0, 1, 2, 4, 7, 8].into_iter());
         assert_eq!(lines.into_iter().collect::<Vec<_>>(), vec![1, 2, 3, 7, 8]);
     }
 
     #[test]
     fn probes_and_single_destination_edges_fire() {
-        let a = analysis();
+        let a = HitsMap::new(&analysis());
         let lines: BTreeSet<i32> = [1, 2, 3, 7, 8].into_iter().collect();
         // Probe 0 watches 2 → 3 (not hit), probe 1 watches 5 → 7 (hit).
         let probes = [
@@ -300,6 +340,29 @@ mod tests {
         let arcs = executed_arcs(&a, &lines, &probes, |_| false);
         assert!(arcs.contains(&(2, 5)) && arcs.contains(&(5, 6)));
         assert!(!arcs.contains(&(2, 3)) && !arcs.contains(&(5, 7)));
+    }
+
+    #[test]
+    fn an_edge_fires_when_any_of_its_probes_was_hit() {
+        let a = HitsMap::new(&analysis());
+        let lines: BTreeSet<i32> = [1, 2, 7].into_iter().collect();
+        let taken = EdgeId {
+            line: 2,
+            side: Side::Taken,
+        };
+        let not_taken = EdgeId {
+            line: 2,
+            side: Side::NotTaken,
+        };
+        // Three probes watch 2 → 3 and one watches 2 → 5; only the middle
+        // one of the three was hit.
+        let probes = [taken, not_taken, taken, taken];
+        let arcs = executed_arcs(&a, &lines, &probes, |k| k == 2);
+        assert!(arcs.contains(&(2, 3)));
+        assert!(!arcs.contains(&(2, 5)));
+        let arcs = executed_arcs(&a, &lines, &probes, |k| k == 1);
+        assert!(!arcs.contains(&(2, 3)));
+        assert!(arcs.contains(&(2, 5)));
     }
 
     #[test]
