@@ -220,6 +220,28 @@ def test_without_rcov_option_the_plugin_does_nothing(project: Path) -> None:
     assert not (project / ".coverage").exists()
 
 
+def test_without_rcov_option_the_plugin_loads_nothing_heavy(tmp_path: Path) -> None:
+    """pytest loads the plugin in every run of a project with rcov installed:
+    without `--rcov` it must not cost the extension, the source filter or the
+    import hook (their imports are a few milliseconds of every test run)."""
+    write_files(
+        tmp_path,
+        {
+            "test_loaded.py": """\
+            import sys
+
+            def test_loaded_modules():
+                assert "rcov.pytest_plugin" in sys.modules
+                heavy = {"rcov._rcov", "rcov.session", "rcov.filters", "rcov.importer"}
+                assert sorted(heavy & set(sys.modules)) == []
+            """,
+        },
+    )
+    run = pytest_run(tmp_path, "test_loaded.py")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 passed" in run.stdout
+
+
 @needs_xdist
 def test_xdist_workers_are_measured_and_combined_like_the_serial_run(project: Path) -> None:
     args = ["--rcov", "--rcov-branch", "tests"]

@@ -31,9 +31,11 @@ import pytest
 
 from . import process_start
 from .config import RunOptions
-from .session import Session
 
 # Names for annotations only: the typing module is not loaded at run time.
+# The session (and with it the extension, the source filter and the import
+# hook) is imported only when `--rcov` is given: pytest loads this module in
+# every run of every project that has rcov installed.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -42,6 +44,8 @@ if TYPE_CHECKING:
     from _pytest.config.argparsing import Parser
     from _pytest.main import Session as TestSession
     from _pytest.terminal import TerminalReporter
+
+    from .session import Session
 
 __all__: list[str] = []
 
@@ -192,6 +196,8 @@ def pytest_load_initial_conftests(early_config: Config, parser: Parser, args: li
 
         erase(options.data_file or ".coverage", parallel=True)
     options.append = ns.rcov_append
+    from .session import Session
+
     session = Session(options)
     state = _State(session, rcfile, owner=True, test_contexts=contexts)
     state.clean_up = process_start.measure_children(session)
