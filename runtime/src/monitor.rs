@@ -844,7 +844,8 @@ struct LocalEvents {
     /// ...or the same, just compiled: LINE comes at its first start (0: no
     /// difference). Most functions of an imported module never run, and
     /// CPython's instrumentation for LINE events (a line table per code
-    /// object) costs about three times what PY_START alone costs.
+    /// object) costs several times what PY_START alone costs (6.3 ms
+    /// against 1.7 ms for Pygments' 2,086 code objects).
     fresh: u32,
     /// One that runs in order (`runs`), when the mode allows (0: none does).
     in_order: u32,
