@@ -377,13 +377,18 @@ def _python_files(root: str) -> Iterator[tuple[str, bool]]:
                 entries = sorted(scan, key=lambda entry: entry.name)
         except OSError:
             continue
-        files = [entry for entry in entries if not _is_dir(entry)]
+        files: list[os.DirEntry[str]] = []
+        subdirectories: list[os.DirEntry[str]] = []
+        for entry in entries:
+            if not _is_dir(entry):
+                files.append(entry)
+            elif not entry.is_symlink():
+                subdirectories.append(entry)
         if not is_root and not any(entry.name == "__init__.py" for entry in files):
             continue
         for entry in files:
             if _IMPORTABLE.fullmatch(entry.name):
                 yield entry.path, entry.is_symlink()
-        subdirectories = [entry for entry in entries if _is_dir(entry) and not entry.is_symlink()]
         pending.extend((entry.path, False) for entry in reversed(subdirectories))
 
 

@@ -73,28 +73,28 @@ pub fn executed_arcs(
     probes: &[EdgeId],
     probe_hit: impl Fn(usize) -> bool,
 ) -> BTreeSet<Arc> {
-    // Sorted, so that an edge's hit entry (`true` sorts last) is found by a
-    // binary search.
+    // Each probed edge once, sorted for a binary search, hit when any of
+    // its probes was.
     let mut probed: Vec<(EdgeId, bool)> = probes
         .iter()
         .enumerate()
         .map(|(k, &edge)| (edge, probe_hit(k)))
         .collect();
     probed.sort_unstable();
-    let probe_of = |edge: &EdgeId| {
-        let end = probed.partition_point(|(probed_edge, _)| probed_edge <= edge);
-        probed[..end]
-            .last()
-            .filter(|(probed_edge, _)| probed_edge == edge)
-            .map(|&(_, hit)| hit)
-    };
+    probed.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            kept.1 |= later.1;
+        }
+        same
+    });
     // Collected in bulk (sorted, then deduplicated): a tree built arc by arc
     // costs more.
     let mut arcs: Vec<Arc> = executed_lines.iter().map(|&line| (line, line)).collect();
     for edge in &map.edges {
-        let fired = match probe_of(&edge.edge) {
-            Some(hit) => hit,
-            None => edge
+        let fired = match probed.binary_search_by_key(&edge.edge, |&(probed_edge, _)| probed_edge) {
+            Ok(i) => probed[i].1,
+            Err(_) => edge
                 .entry_line
                 .is_some_and(|line| executed_lines.contains(&(line as i32))),
         };
