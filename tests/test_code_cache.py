@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import CodeType
 
@@ -87,6 +88,45 @@ def test_second_run_reads_every_module_from_the_cache(tmp_path: Path) -> None:
     assert entries(cache) == aged  # every module was a hit
     assert (warm, warm_output) == (cold, cold_output)
     assert cold["helper.py"]["missing_lines"] == []  # type: ignore[index]
+
+
+# Prints when the import system reads helper.py's source.
+WATCHED_APP = """\
+    import sys
+
+    def watch(event, args):
+        if event == "open" and str(args[0]).endswith("helper.py"):
+            print("read helper.py")
+
+    sys.addaudithook(watch)
+    import helper
+
+    for n in range(4):
+        print(helper.classify(n))
+    """
+
+
+def test_an_unchanged_settled_source_is_not_read_again(tmp_path: Path) -> None:
+    """A file not written in the last two seconds has a trusted stamp: while
+    it keeps it, its entry is used without reading the source."""
+    write_files(tmp_path, {**PROGRAM, "app.py": WATCHED_APP})
+    time.sleep(2.5)  # older than the settling time (source_stamp.rs)
+    cache = tmp_path / "cache"
+    cold, cold_output = measure(tmp_path, cache)
+    assert cold_output.split()[0] == "read"
+    aged = age_entries(cache)
+    warm, warm_output = measure(tmp_path, cache)
+    assert entries(cache) == aged  # a hit
+    assert warm == cold
+    # The import did not read the source (the report at exit reads it).
+    assert warm_output.split() == cold_output.split()[2:]
+    # Same size and another content: a new stamp, so read and compiled again.
+    helper = tmp_path / "helper.py"
+    helper.write_text(helper.read_text().replace("n % 2", "n > 2"))
+    changed, changed_output = measure(tmp_path, cache)
+    import_and_output = ["read", "helper.py", "even", "even", "even", "odd"]
+    assert changed_output.split() == [*import_and_output, "read", "helper.py"]
+    assert changed["helper.py"]["executed_lines"] == [1, 2, 3, 4]  # type: ignore[index]
 
 
 def test_a_changed_source_is_compiled_again(tmp_path: Path) -> None:

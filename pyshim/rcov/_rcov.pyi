@@ -37,6 +37,10 @@ class Collector:
         (None: no cache; a counting collector compiles afresh)."""
     @property
     def branch(self) -> bool: ...
+    def load_unchanged(self, filename: str) -> CodeType | None:
+        """The cached module code of `filename`, registered as `compile`
+        registers it, if the file still has the stamp (size, times, inode)
+        it had when cached; None otherwise. Reads no source."""
     def compile(self, source: str, filename: str) -> CodeType:
         """Rewrite (in branch mode), compile with CPython's compile(), remap the
         line tables back to `source`'s lines and register the code tree.

@@ -63,6 +63,18 @@ def read_source(data: bytes) -> str:
     return importlib.util.decode_source(data) if text is None else text
 
 
+def load_unchanged(collector: _rcov.Collector, path: str) -> CodeType | None:
+    """The cached code of `path` if the file is unchanged since it was cached.
+
+    Found by the file's stamp (its stat data), without reading the source;
+    None means: read it and compile it (`compile_measured`).
+    """
+    try:
+        return collector.load_unchanged(path)
+    except (Exception, _rcov.PanicException):  # noqa: BLE001 - never break the program: compile instead
+        return None
+
+
 def compile_measured(collector: _rcov.Collector, data: bytes, path: str) -> CodeType | None:
     """The collector's code object for `data`, or None if it cannot be measured.
 
@@ -116,8 +128,9 @@ class MeasuringLoader(importlib.machinery.SourceFileLoader):
 
     def _code(self, fullname: str) -> CodeType:
         path = self.get_filename(fullname)
-        data = self.get_data(path)
-        code = compile_measured(self.collector, data, path)
+        code = load_unchanged(self.collector, path)
+        if code is None:
+            code = compile_measured(self.collector, self.get_data(path), path)
         if code is not None:
             return code
         return importlib.machinery.SourceFileLoader.get_code(self, fullname)  # type: ignore[return-value]

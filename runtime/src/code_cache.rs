@@ -6,6 +6,10 @@
 //! of those, so the cache holds at most one entry per measured file and mode:
 //! a changed source overwrites its entry instead of adding one. The entry
 //! records a hash of the source it was made from; any other source is a miss.
+//! It also records the source file's [`Stamp`] when the file had settled:
+//! while the file keeps that stamp, the entry is used without reading the
+//! source at all, as a `.pyc` is (a stamp that changed with the same content,
+//! after a checkout or `touch`, is refreshed from the content's hash).
 //! An entry's body (probe table and marshalled code) carries its own hash,
 //! so a torn or corrupted file is a miss too, never wrong code.
 //!
@@ -31,14 +35,15 @@ use rcov_instrument::EdgeId;
 
 use crate::compile::TreeFacts;
 use crate::results::HitsMap;
+use crate::source_stamp::Stamp;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
-const MAGIC: &[u8; 8] = b"RCOVCC05";
+const MAGIC: &[u8; 8] = b"RCOVCC06";
 const MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
 const PRUNE_EVERY: Duration = Duration::from_secs(24 * 3600);
 const PRUNED_MARK: &str = ".pruned";
-const HEADER_LEN: usize = MAGIC.len() + 16 + 16;
+const HEADER_LEN: usize = MAGIC.len() + 16 + Stamp::LEN + 16;
 
 /// What identifies an entry apart from the source text: the interpreter
 /// (its full `sys.version`, so a different build never reads another's
@@ -52,11 +57,12 @@ pub struct CacheKey<'a> {
     pub branch: bool,
 }
 
-/// A cached compilation: the probe table, the file's hits map (what turns
-/// hits into lines and arcs at exit), what the walk of its code tree learnt,
-/// and the marshalled module code.
+/// A cached compilation: the source's number of lines, the probe table, the
+/// file's hits map (what turns hits into lines and arcs at exit), what the
+/// walk of its code tree learnt, and the marshalled module code.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Entry {
+    pub source_lines: u32,
     pub probes: Vec<EdgeId>,
     pub hits_map: HitsMap,
     pub facts: TreeFacts,
@@ -73,16 +79,39 @@ impl CodeCache {
         CodeCache { dir: dir.into() }
     }
 
-    /// The entry for `key` made from `source`, if there is a sound one.
-    pub fn load(&self, key: &CacheKey<'_>, source: &str) -> Option<Entry> {
-        let bytes = fs::read(self.entry_path(key)).ok()?;
-        decode(&bytes, source_hash(source))
+    /// The entry for `key` made from `source`, if there is a sound one. The
+    /// source file's `stamp` (if settled) is written into the entry when it
+    /// records another one, for `load_unchanged` to find next time.
+    pub fn load(&self, key: &CacheKey<'_>, source: &str, stamp: Option<Stamp>) -> Option<Entry> {
+        let path = self.entry_path(key);
+        let mut bytes = fs::read(&path).ok()?;
+        let (header, body) = Header::split(&bytes)?;
+        if header.source != source_hash(source) {
+            return None;
+        }
+        let entry = header.decode(body)?;
+        if header.stamp != stamp {
+            bytes[STAMP_AT..STAMP_AT + Stamp::LEN].copy_from_slice(&Stamp::to_bytes(stamp));
+            let _ = self.write_atomically(&path, &bytes);
+        }
+        Some(entry)
     }
 
-    /// Stores `entry` for `key` and `source`; failures are ignored (the next
-    /// run compiles again).
-    pub fn store(&self, key: &CacheKey<'_>, source: &str, entry: &Entry) {
-        let bytes = encode(entry, source_hash(source));
+    /// The entry for `key` if it was made from the file's content when the
+    /// file had `stamp`, and the hash of that content: no source is read.
+    pub fn load_unchanged(&self, key: &CacheKey<'_>, stamp: Stamp) -> Option<(u128, Entry)> {
+        let bytes = fs::read(self.entry_path(key)).ok()?;
+        let (header, body) = Header::split(&bytes)?;
+        if header.stamp != Some(stamp) {
+            return None;
+        }
+        Some((header.source, header.decode(body)?))
+    }
+
+    /// Stores `entry` for `key`, made from `source`, whose file has `stamp`
+    /// if settled; failures are ignored (the next run compiles again).
+    pub fn store(&self, key: &CacheKey<'_>, source: &str, stamp: Option<Stamp>, entry: &Entry) {
+        let bytes = encode(entry, source_hash(source), stamp);
         if self.write_atomically(&self.entry_path(key), &bytes).is_ok() {
             self.prune_if_due(SystemTime::now());
         }
@@ -170,23 +199,69 @@ fn unique() -> u64 {
     (u64::from(nanos) << 20) ^ NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-fn source_hash(source: &str) -> u128 {
+/// What identifies a source text (`Collector` compares sources by it).
+pub fn source_hash(source: &str) -> u128 {
     xxh3_128(source.as_bytes())
 }
 
 /// What an entry's body starts with, before the marshalled code.
 #[derive(Serialize, Deserialize)]
 struct Tables<'a> {
+    source_lines: u32,
     probes: Cow<'a, [EdgeId]>,
     hits_map: Cow<'a, HitsMap>,
     facts: Cow<'a, TreeFacts>,
 }
 
-/// `MAGIC`, the source's hash, the body's hash, then the body: the probe
-/// table, the hits map and the tree's facts (postcard), and the marshalled
-/// code.
-fn encode(entry: &Entry, source: u128) -> Vec<u8> {
+/// Where an entry's stamp starts: after `MAGIC` and the source's hash.
+const STAMP_AT: usize = MAGIC.len() + 16;
+
+/// An entry's header: `MAGIC`, the source's hash, the source file's stamp
+/// (zeros for none) and the body's hash.
+struct Header {
+    source: u128,
+    stamp: Option<Stamp>,
+    body: u128,
+}
+
+impl Header {
+    /// The header and body of `bytes`, if it starts as an entry does.
+    fn split(bytes: &[u8]) -> Option<(Header, &[u8])> {
+        let (header, body) = bytes.split_at_checked(HEADER_LEN)?;
+        let (magic, rest) = header.split_at(MAGIC.len());
+        let (source, rest) = rest.split_at(16);
+        let (stamp, body_hash) = rest.split_at(Stamp::LEN);
+        if magic != MAGIC {
+            return None;
+        }
+        let header = Header {
+            source: u128::from_le_bytes(source.try_into().ok()?),
+            stamp: Stamp::from_bytes(stamp.try_into().ok()?),
+            body: u128::from_le_bytes(body_hash.try_into().ok()?),
+        };
+        Some((header, body))
+    }
+
+    /// The entry in `body`, if it is the body this header was written with.
+    fn decode(&self, body: &[u8]) -> Option<Entry> {
+        if xxh3_128(body) != self.body {
+            return None;
+        }
+        let (tables, code) = postcard::take_from_bytes::<Tables<'_>>(body).ok()?;
+        Some(Entry {
+            source_lines: tables.source_lines,
+            probes: tables.probes.into_owned(),
+            hits_map: tables.hits_map.into_owned(),
+            facts: tables.facts.into_owned(),
+            code: code.to_vec(),
+        })
+    }
+}
+
+/// The header, then the body: the tables (postcard) and the marshalled code.
+fn encode(entry: &Entry, source: u128, stamp: Option<Stamp>) -> Vec<u8> {
     let tables = Tables {
+        source_lines: entry.source_lines,
         probes: Cow::Borrowed(&entry.probes),
         hits_map: Cow::Borrowed(&entry.hits_map),
         facts: Cow::Borrowed(&entry.facts),
@@ -198,28 +273,10 @@ fn encode(entry: &Entry, source: u128) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(HEADER_LEN + body.len());
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&source.to_le_bytes());
+    bytes.extend_from_slice(&Stamp::to_bytes(stamp));
     bytes.extend_from_slice(&xxh3_128(&body).to_le_bytes());
     bytes.extend_from_slice(&body);
     bytes
-}
-
-fn decode(bytes: &[u8], source: u128) -> Option<Entry> {
-    let (header, body) = bytes.split_at_checked(HEADER_LEN)?;
-    let (magic, hashes) = header.split_at(MAGIC.len());
-    let (source_in_file, body_in_file) = hashes.split_at(16);
-    if magic != MAGIC
-        || u128::from_le_bytes(source_in_file.try_into().ok()?) != source
-        || u128::from_le_bytes(body_in_file.try_into().ok()?) != xxh3_128(body)
-    {
-        return None;
-    }
-    let (tables, code) = postcard::take_from_bytes::<Tables<'_>>(body).ok()?;
-    Some(Entry {
-        probes: tables.probes.into_owned(),
-        hits_map: tables.hits_map.into_owned(),
-        facts: tables.facts.into_owned(),
-        code: code.to_vec(),
-    })
 }
 
 #[cfg(test)]
@@ -239,6 +296,7 @@ mod tests {
 
     fn entry() -> Entry {
         Entry {
+            source_lines: 3,
             probes: vec![
                 EdgeId {
                     line: 3,
@@ -288,22 +346,25 @@ mod tests {
     fn stored_entry_is_loaded_for_the_same_source_only() {
         let dir = temp_dir("roundtrip");
         let cache = CodeCache::new(&dir);
-        assert_eq!(cache.load(&key("/p/a.py", true), "x = 1\n"), None);
-        cache.store(&key("/p/a.py", true), "x = 1\n", &entry());
-        assert_eq!(cache.load(&key("/p/a.py", true), "x = 1\n"), Some(entry()));
-        assert_eq!(cache.load(&key("/p/a.py", true), "x = 2\n"), None);
-        assert_eq!(cache.load(&key("/p/a.py", false), "x = 1\n"), None);
-        assert_eq!(cache.load(&key("/p/b.py", true), "x = 1\n"), None);
+        assert_eq!(cache.load(&key("/p/a.py", true), "x = 1\n", None), None);
+        cache.store(&key("/p/a.py", true), "x = 1\n", None, &entry());
+        assert_eq!(
+            cache.load(&key("/p/a.py", true), "x = 1\n", None),
+            Some(entry())
+        );
+        assert_eq!(cache.load(&key("/p/a.py", true), "x = 2\n", None), None);
+        assert_eq!(cache.load(&key("/p/a.py", false), "x = 1\n", None), None);
+        assert_eq!(cache.load(&key("/p/b.py", true), "x = 1\n", None), None);
         let interpreter = CacheKey {
             interpreter: "3.13.0",
             ..key("/p/a.py", true)
         };
-        assert_eq!(cache.load(&interpreter, "x = 1\n"), None);
+        assert_eq!(cache.load(&interpreter, "x = 1\n", None), None);
         let build = CacheKey {
             build: "1234-9999",
             ..key("/p/a.py", true)
         };
-        assert_eq!(cache.load(&build, "x = 1\n"), None);
+        assert_eq!(cache.load(&build, "x = 1\n", None), None);
         fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -311,30 +372,65 @@ mod tests {
     fn a_changed_source_replaces_its_entry() {
         let dir = temp_dir("replace");
         let cache = CodeCache::new(&dir);
-        cache.store(&key("/p/a.py", true), "x = 1\n", &entry());
-        cache.store(&key("/p/a.py", true), "x = 2\n", &entry());
+        cache.store(&key("/p/a.py", true), "x = 1\n", None, &entry());
+        cache.store(&key("/p/a.py", true), "x = 2\n", None, &entry());
         assert_eq!(entry_files(&dir).len(), 1);
-        assert_eq!(cache.load(&key("/p/a.py", true), "x = 2\n"), Some(entry()));
+        assert_eq!(
+            cache.load(&key("/p/a.py", true), "x = 2\n", None),
+            Some(entry())
+        );
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Entry> {
+        let (header, body) = Header::split(bytes)?;
+        header.decode(body)
     }
 
     #[test]
     fn damaged_entries_are_misses() {
-        let source = "x = 1\n";
-        let bytes = encode(&entry(), source_hash(source));
-        assert_eq!(decode(&bytes, source_hash(source)), Some(entry()));
+        let bytes = encode(&entry(), source_hash("x = 1\n"), None);
+        assert_eq!(decode(&bytes), Some(entry()));
         for cut in [0, 8, HEADER_LEN, HEADER_LEN + 3, bytes.len() - 1] {
-            assert_eq!(
-                decode(&bytes[..cut], source_hash(source)),
-                None,
-                "cut at {cut}"
-            );
+            assert_eq!(decode(&bytes[..cut]), None, "cut at {cut}");
         }
-        for flip in [0, 10, 30, HEADER_LEN + 1, bytes.len() - 1] {
+        for flip in [0, HEADER_LEN - 1, HEADER_LEN + 1, bytes.len() - 1] {
             let mut damaged = bytes.clone();
             damaged[flip] ^= 0x40;
-            assert_eq!(decode(&damaged, source_hash(source)), None, "byte {flip}");
+            assert_eq!(decode(&damaged), None, "byte {flip}");
         }
+    }
+
+    fn stamp(changed: u64) -> Stamp {
+        let mut bytes = [0; Stamp::LEN];
+        bytes[..8].copy_from_slice(&changed.to_le_bytes());
+        Stamp::from_bytes(&bytes).unwrap()
+    }
+
+    #[test]
+    fn an_entry_is_loaded_unread_only_for_the_stamp_it_records() {
+        let dir = temp_dir("stamp");
+        let cache = CodeCache::new(&dir);
+        let a = key("/p/a.py", true);
+        cache.store(&a, "x = 1\n", None, &entry());
+        assert_eq!(cache.load_unchanged(&a, stamp(1)), None);
+        cache.store(&a, "x = 1\n", Some(stamp(1)), &entry());
+        assert_eq!(
+            cache.load_unchanged(&a, stamp(1)),
+            Some((source_hash("x = 1\n"), entry()))
+        );
+        assert_eq!(cache.load_unchanged(&a, stamp(2)), None);
+        // Same content, new stamp (a checkout, a `touch`): found by content,
+        // and the new stamp replaces the old one.
+        assert_eq!(cache.load(&a, "x = 1\n", Some(stamp(2))), Some(entry()));
+        assert!(cache.load_unchanged(&a, stamp(2)).is_some());
+        assert_eq!(cache.load_unchanged(&a, stamp(1)), None);
+        // A racy file (no stamp) clears it.
+        assert_eq!(cache.load(&a, "x = 1\n", None), Some(entry()));
+        assert_eq!(cache.load_unchanged(&a, stamp(2)), None);
+        // Another content is a miss, whatever the stamp.
+        assert_eq!(cache.load(&a, "x = 2\n", Some(stamp(3))), None);
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -342,8 +438,8 @@ mod tests {
         let dir = temp_dir("unwritable");
         fs::write(&dir, b"a file, not a directory").unwrap();
         let cache = CodeCache::new(dir.join("cache"));
-        cache.store(&key("/p/a.py", true), "x = 1\n", &entry());
-        assert_eq!(cache.load(&key("/p/a.py", true), "x = 1\n"), None);
+        cache.store(&key("/p/a.py", true), "x = 1\n", None, &entry());
+        assert_eq!(cache.load(&key("/p/a.py", true), "x = 1\n", None), None);
         fs::remove_file(&dir).unwrap();
     }
 
@@ -356,8 +452,8 @@ mod tests {
                 std::thread::spawn(move || {
                     let cache = CodeCache::new(dir);
                     for _ in 0..50 {
-                        cache.store(&key("/p/a.py", true), "x = 1\n", &entry());
-                        if let Some(found) = cache.load(&key("/p/a.py", true), "x = 1\n") {
+                        cache.store(&key("/p/a.py", true), "x = 1\n", None, &entry());
+                        if let Some(found) = cache.load(&key("/p/a.py", true), "x = 1\n", None) {
                             assert_eq!(found, entry());
                         }
                     }
@@ -384,8 +480,8 @@ mod tests {
     fn old_entries_are_pruned_once_a_day() {
         let dir = temp_dir("prune");
         let cache = CodeCache::new(&dir);
-        cache.store(&key("/p/old.py", true), "x = 1\n", &entry());
-        cache.store(&key("/p/new.py", true), "x = 1\n", &entry());
+        cache.store(&key("/p/old.py", true), "x = 1\n", None, &entry());
+        cache.store(&key("/p/new.py", true), "x = 1\n", None, &entry());
         let old = cache.entry_path(&key("/p/old.py", true));
         let long_ago = SystemTime::now() - MAX_AGE - Duration::from_secs(60);
         fs::File::options()
@@ -398,8 +494,12 @@ mod tests {
         cache.prune_if_due(SystemTime::now());
         assert_eq!(entry_files(&dir).len(), 2);
         cache.prune_if_due(SystemTime::now() + PRUNE_EVERY + Duration::from_secs(60));
-        assert!(cache.load(&key("/p/old.py", true), "x = 1\n").is_none());
-        assert!(cache.load(&key("/p/new.py", true), "x = 1\n").is_some());
+        assert!(cache
+            .load(&key("/p/old.py", true), "x = 1\n", None)
+            .is_none());
+        assert!(cache
+            .load(&key("/p/new.py", true), "x = 1\n", None)
+            .is_some());
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::SystemTime;
 
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -17,7 +18,7 @@ use pyo3::sync::MutexExt;
 use pyo3::types::{PyBytes, PyCode};
 use rcov_instrument::{Arc as LineArc, EdgeId, LineOrigin, Options, Patterns, PROBE_BASE};
 
-use crate::code_cache::{file_identity, CacheKey, CodeCache, Entry};
+use crate::code_cache::{file_identity, source_hash, CacheKey, CodeCache, Entry};
 use crate::compile::{
     collect_tree, compile_catching_warnings, target_options, walk_tree, CodeTree, Rebuild,
 };
@@ -30,6 +31,7 @@ use crate::linetable::LineRemap;
 use crate::monitor::{unit_lines, Arming, CodeFiles, CodeId, LineMonitor, RecordOptions};
 use crate::news::{News, Reported};
 use crate::results::{executed_arcs, executed_lines, HitsMap};
+use crate::source_stamp::Stamp;
 
 /// Measures the files it compiles: lines and the code objects that ran
 /// always, branch edges when `branch`, line counts when `count`, (caller,
@@ -63,7 +65,8 @@ struct State {
 
 /// What is kept of a compiled file: enough to analyse it again at the end.
 struct MeasuredFile {
-    source: Arc<str>,
+    /// The hash of the source it was compiled from.
+    source_hash: u128,
     raw_statements: Arc<[u32]>,
     /// `probes[k]` is the edge probe `k` observes (empty in line mode).
     probes: Arc<[EdgeId]>,
@@ -76,8 +79,7 @@ struct MeasuredFile {
     /// Hits of the contexts that were current before.
     earlier: EarlierHits,
     code_objects: Vec<Py<PyAny>>,
-    /// Computed on first use (the data conventions need it), then kept.
-    hits_map: Arc<OnceLock<HitsMap>>,
+    hits_map: Arc<LazyHitsMap>,
     /// Compiled by rcov from the source: `raw_statements` are a plain
     /// compile's. Not so for code another compiler made (`adopt`: pytest's
     /// assertion rewriting reports lines a plain compile does not).
@@ -102,9 +104,57 @@ struct FileTables {
     probes: Vec<EdgeId>,
     /// The probes that split a line (for line counts).
     splits: Vec<SplitProbe>,
-    /// The file's `hits_map`, when known already (cached, or made for the
-    /// cache); otherwise it is made at exit.
-    hits_map: Option<HitsMap>,
+    hits_map: LazyHitsMap,
+}
+
+/// What `register` needs of a file's source text: its hash (a reload of the
+/// same text keeps its hits) and its number of lines.
+struct SourceFacts {
+    hash: u128,
+    lines: u32,
+}
+
+impl SourceFacts {
+    fn of(source: &str) -> Self {
+        SourceFacts {
+            hash: source_hash(source),
+            lines: last_line(source),
+        }
+    }
+}
+
+/// A file's hits map, known already (cached, or made for the cache), or
+/// made from its source text on first use (the data conventions need it).
+struct LazyHitsMap {
+    /// None only when `map` is set.
+    source: Option<Arc<str>>,
+    map: OnceLock<HitsMap>,
+}
+
+impl LazyHitsMap {
+    fn known(map: HitsMap) -> Self {
+        LazyHitsMap {
+            source: None,
+            map: OnceLock::from(map),
+        }
+    }
+
+    fn from_source(source: &str) -> Self {
+        LazyHitsMap {
+            source: Some(Arc::from(source)),
+            map: OnceLock::new(),
+        }
+    }
+
+    fn get(&self, raw_statements: &[u32], options: &Options) -> &HitsMap {
+        self.map.get_or_init(|| {
+            hits_map(
+                self.source.as_deref().unwrap_or_default(),
+                raw_statements,
+                options,
+            )
+        })
+    }
 }
 
 /// Per file: executed lines, and in branch mode executed arcs.
@@ -150,18 +200,38 @@ impl Collector {
         self.branch
     }
 
+    /// The module code of `filename` from the cache if the file still has
+    /// the stamp its entry records, registered as `compile` registers it;
+    /// None otherwise (then the caller reads the source and compiles it).
+    fn load_unchanged<'py>(
+        &self,
+        py: Python<'py>,
+        filename: &str,
+    ) -> Result<Option<Bound<'py, PyAny>>, RcovError> {
+        let Some(cache) = self.caching() else {
+            return Ok(None);
+        };
+        let key = self.cache_key(filename);
+        let found = py.detach(|| cache.load_unchanged(&key, Stamp::of(filename)?));
+        match found {
+            Some((source_hash, entry)) => self.register_cached(py, source_hash, entry, filename),
+            None => Ok(None),
+        }
+    }
+
     fn compile<'py>(
         &self,
         py: Python<'py>,
         source: &str,
         filename: &str,
     ) -> Result<Bound<'py, PyAny>, RcovError> {
-        // Counting lines needs the rewrite's line origins (`split_probes`),
-        // which the cache does not keep: a counting run compiles afresh.
-        if !self.record.count_lines {
-            if let Some(module) = self.load_cached(py, source, filename)? {
-                return Ok(module);
-            }
+        // Taken before compiling: a file written after `source` was read
+        // has not settled (see `source_stamp`).
+        let stamp = self
+            .caching()
+            .and_then(|_| Stamp::settled(filename, SystemTime::now()));
+        if let Some(module) = self.load_cached(py, source, stamp, filename)? {
+            return Ok(module);
         }
         let (tree, probes, splits, warned) = if self.branch {
             let options = target_options(py);
@@ -202,19 +272,27 @@ impl Collector {
         // its warnings show on every run, as a main script's do. The cached
         // entry holds the file's hits map too, which a later run then does
         // not compute again at exit.
-        let mut map = None;
-        if !warned && self.cache.is_some() {
+        let mut map = LazyHitsMap::from_source(source);
+        let cache = self.cache.as_ref().filter(|_| !warned);
+        if let Some((cache, code)) = cache.and_then(|c| Some((c, marshalled(&tree.module)?))) {
             let options = target_options(py);
-            let made = py.detach(|| hits_map(source, &tree.facts.raw_statements, &options));
-            self.store_cached(py, source, filename, &tree, &probes, &made);
-            map = Some(made);
+            let entry = Entry {
+                source_lines: last_line(source),
+                probes: probes.clone(),
+                hits_map: py.detach(|| hits_map(source, &tree.facts.raw_statements, &options)),
+                facts: tree.facts.clone(),
+                code,
+            };
+            let key = self.cache_key(filename);
+            py.detach(|| cache.store(&key, source, stamp, &entry));
+            map = LazyHitsMap::known(entry.hits_map);
         }
         let tables = FileTables {
             probes,
             splits,
             hits_map: map,
         };
-        self.register(py, source, filename, &tree, tables)?;
+        self.register(py, SourceFacts::of(source), filename, &tree, tables)?;
         Ok(tree.module)
     }
 
@@ -258,9 +336,10 @@ impl Collector {
             let tables = FileTables {
                 probes: prepared.probes.clone(),
                 splits: splits.unwrap_or_default(),
-                hits_map: None,
+                hits_map: LazyHitsMap::from_source(&prepared.source),
             };
-            self.register(py, &prepared.source, &prepared.filename, &tree, tables)?;
+            let source = SourceFacts::of(&prepared.source);
+            self.register(py, source, &prepared.filename, &tree, tables)?;
             if let Some(file) = self.lock(py).files.get_mut(&prepared.filename) {
                 file.own_compile = false;
             }
@@ -433,7 +512,8 @@ impl Collector {
     fn raw_statements(&self, py: Python<'_>, filename: &str, source: &str) -> Option<Vec<u32>> {
         let state = self.lock(py);
         let file = state.files.get(filename)?;
-        (file.own_compile && *file.source == *source).then(|| file.raw_statements.to_vec())
+        (file.own_compile && file.source_hash == source_hash(source))
+            .then(|| file.raw_statements.to_vec())
     }
 
     /// What ran, in every context together.
@@ -629,22 +709,42 @@ impl Collector {
         }
     }
 
+    /// The cache, unless this run counts lines: counting needs the
+    /// rewrite's line origins (`split_probes`), which the cache does not
+    /// keep, so a counting run compiles afresh.
+    fn caching(&self) -> Option<&CodeCache> {
+        self.cache.as_ref().filter(|_| !self.record.count_lines)
+    }
+
     /// The module code of `filename` from the cache, registered as
-    /// `compile` registers it; None on a miss. An entry CPython cannot
-    /// unmarshal is a miss: the file is compiled again and the entry replaced.
+    /// `compile` registers it; None on a miss.
     fn load_cached<'py>(
         &self,
         py: Python<'py>,
         source: &str,
+        stamp: Option<Stamp>,
         filename: &str,
     ) -> Result<Option<Bound<'py, PyAny>>, RcovError> {
-        let Some(cache) = &self.cache else {
+        let Some(cache) = self.caching() else {
             return Ok(None);
         };
         let key = self.cache_key(filename);
-        let Some(entry) = py.detach(|| cache.load(&key, source)) else {
-            return Ok(None);
-        };
+        match py.detach(|| cache.load(&key, source, stamp)) {
+            Some(entry) => self.register_cached(py, source_hash(source), entry, filename),
+            None => Ok(None),
+        }
+    }
+
+    /// Registers a cache entry's module code for `filename`. An entry
+    /// CPython cannot unmarshal is a miss: the file is compiled again and
+    /// the entry replaced.
+    fn register_cached<'py>(
+        &self,
+        py: Python<'py>,
+        source_hash: u128,
+        entry: Entry,
+        filename: &str,
+    ) -> Result<Option<Bound<'py, PyAny>>, RcovError> {
         let loads = py.import("marshal")?.getattr("loads")?;
         let code = match loads.call1((PyBytes::new(py, &entry.code),)) {
             Ok(code) if code.is_instance_of::<PyCode>() => code,
@@ -658,42 +758,14 @@ impl Collector {
         let tables = FileTables {
             probes: entry.probes,
             splits: Vec::new(),
-            hits_map: Some(entry.hits_map),
+            hits_map: LazyHitsMap::known(entry.hits_map),
+        };
+        let source = SourceFacts {
+            hash: source_hash,
+            lines: entry.source_lines,
         };
         self.register(py, source, filename, &tree, tables)?;
         Ok(Some(tree.module))
-    }
-
-    /// Keeps the compiled module for the next run; never fails (a code
-    /// object marshal rejects, or a cache that cannot be written, only means
-    /// no caching).
-    fn store_cached(
-        &self,
-        py: Python<'_>,
-        source: &str,
-        filename: &str,
-        tree: &CodeTree<'_>,
-        probes: &[EdgeId],
-        hits_map: &HitsMap,
-    ) {
-        let Some(cache) = &self.cache else {
-            return;
-        };
-        let dumped = py
-            .import("marshal")
-            .and_then(|marshal| marshal.call_method1("dumps", (&tree.module,)))
-            .and_then(|bytes| Ok(bytes.cast::<PyBytes>()?.as_bytes().to_vec()));
-        let Ok(code) = dumped else {
-            return;
-        };
-        let entry = Entry {
-            probes: probes.to_vec(),
-            hits_map: hits_map.clone(),
-            facts: tree.facts.clone(),
-            code,
-        };
-        let key = self.cache_key(filename);
-        py.detach(|| cache.store(&key, source, &entry));
     }
 
     fn lock(&self, py: Python<'_>) -> MutexGuard<'_, State> {
@@ -746,7 +818,7 @@ impl Collector {
     fn register(
         &self,
         py: Python<'_>,
-        source: &str,
+        source: SourceFacts,
         filename: &str,
         tree: &CodeTree<'_>,
         tables: FileTables,
@@ -784,7 +856,7 @@ impl Collector {
             let code_count = tree.code_objects.len();
             let (hits, earlier, map, number) = match &mut previous {
                 Some(previous)
-                    if *previous.source == *source
+                    if previous.source_hash == source.hash
                         && *previous.probes == *probes
                         && previous.code_objects.len() == code_count =>
                 {
@@ -797,7 +869,7 @@ impl Collector {
                 }
                 _ => {
                     let hits = FileHits::for_tree(
-                        last_line(source),
+                        source.lines,
                         probes.len(),
                         code_count,
                         self.record.count_lines,
@@ -806,7 +878,7 @@ impl Collector {
                     (
                         Arc::new(hits),
                         EarlierHits::default(),
-                        Arc::new(hits_map.map_or_else(OnceLock::new, OnceLock::from)),
+                        Arc::new(hits_map),
                         state.next_file,
                     )
                 }
@@ -824,7 +896,7 @@ impl Collector {
                 unit_lines,
             ));
             let file = MeasuredFile {
-                source: Arc::from(source),
+                source_hash: source.hash,
                 raw_statements: Arc::from(tree.facts.raw_statements.as_slice()),
                 probes: Arc::from(probes),
                 hits,
@@ -949,27 +1021,20 @@ impl State {
 
 /// A measured file's data, copied out of the lock for conversion.
 struct FileSnapshot {
-    source: Arc<str>,
     raw_statements: Arc<[u32]>,
     probes: Arc<[EdgeId]>,
     hits: HitBits,
-    hits_map: Arc<OnceLock<HitsMap>>,
+    hits_map: Arc<LazyHitsMap>,
 }
 
 impl FileSnapshot {
     fn with_hits(file: &MeasuredFile, hits: HitBits) -> Self {
         FileSnapshot {
-            source: Arc::clone(&file.source),
             raw_statements: Arc::clone(&file.raw_statements),
             probes: Arc::clone(&file.probes),
             hits,
             hits_map: Arc::clone(&file.hits_map),
         }
-    }
-
-    fn hits_map(&self, options: &Options) -> &HitsMap {
-        self.hits_map
-            .get_or_init(|| hits_map(&self.source, &self.raw_statements, options))
     }
 
     /// The lines (and arcs) of `hits` in coverage.py's data conventions.
@@ -979,11 +1044,19 @@ impl FileSnapshot {
         options: &Options,
         branch: bool,
     ) -> (BTreeSet<i32>, Option<BTreeSet<LineArc>>) {
-        let map = self.hits_map(options);
+        let map = self.hits_map.get(&self.raw_statements, options);
         let lines = executed_lines(map, hits.lines());
         let arcs = branch.then(|| executed_arcs(map, &lines, &self.probes, |k| hits.probe_hit(k)));
         (lines, arcs)
     }
+}
+
+/// The module code as `marshal` stores it, if it can (a code object marshal
+/// rejects only means no caching).
+fn marshalled(module: &Bound<'_, PyAny>) -> Option<Vec<u8>> {
+    let marshal = module.py().import("marshal").ok()?;
+    let bytes = marshal.call_method1("dumps", (module,)).ok()?;
+    Some(bytes.cast::<PyBytes>().ok()?.as_bytes().to_vec())
 }
 
 /// What turns a file's hits into coverage.py's lines and arcs, from its

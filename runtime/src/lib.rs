@@ -6,7 +6,8 @@
 //! - [`monitor`]: the `sys.monitoring` tool id, LINE callback, local events;
 //! - [`hits`]: the thread-safe store of lines and probes that ran;
 //! - [`results`]: hits to coverage.py's conventions, and its report numbers;
-//! - [`code_cache`]: instrumented code kept on disk between runs;
+//! - [`code_cache`]: instrumented code kept on disk between runs, found
+//!   without reading an unchanged source by its [`source_stamp`];
 //! - [`collector`] and [`file_analysis`]: the classes Python sees;
 //! - [`news`]: what `Collector.new_coverage` has returned, per file;
 //! - [`contexts`]: context names, and each file's hits of earlier contexts;
@@ -17,9 +18,9 @@
 //!   [`trace_data`]: rcov's own tables in them (functions run, line counts,
 //!   call pairs).
 //!
-//! `code_cache`, `linetable`, `hits`, `results`, `numbits`, `coverage_data`,
-//! `trace_data` and `datafile` use no PyO3 and are unit-tested with plain
-//! `cargo test`. Errors are [`error::RcovError`] everywhere and become Python
+//! `code_cache`, `source_stamp`, `linetable`, `hits`, `results`, `numbits`,
+//! `coverage_data`, `trace_data` and `datafile` use no PyO3 and are
+//! unit-tested with plain `cargo test`. Errors are [`error::RcovError`] everywhere and become Python
 //! exceptions here, in one place.
 
 pub mod code_cache;
@@ -41,6 +42,7 @@ pub mod numbits;
 pub mod quiet_targets;
 pub mod results;
 pub mod runs;
+pub mod source_stamp;
 pub mod source_text;
 pub mod trace_data;
 
