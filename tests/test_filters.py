@@ -179,6 +179,9 @@ def test_unimported_files(tmp_path: Path) -> None:
     f = SourceFilter(source=["src"], omit=["*/skip_me.py"], cwd=str(tmp_path))
     found = sorted(os.path.relpath(p, tmp_path) for p in f.unimported_files())
     assert found == ["src/a.py", "src/b.pyw", "src/pkg/__init__.py", "src/pkg/m.py"]
+    measured = {os.path.realpath(tmp_path / name) for name in ("src/a.py", "src/pkg/m.py")}
+    rest = sorted(os.path.relpath(p, tmp_path) for p in f.unimported_files(measured))
+    assert rest == ["src/b.pyw", "src/pkg/__init__.py"]
 
 
 PROGRAM = {

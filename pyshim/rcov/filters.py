@@ -33,7 +33,7 @@ import os
 import re
 import sys
 import sysconfig
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 
 __all__ = ["SourceFilter", "canonical_path", "glob_matcher", "split_option_list"]
 
@@ -327,9 +327,10 @@ class SourceFilter:
         """Source packages that no measured file belonged to (coverage.py warns of these)."""
         return [pkg for pkg in self.source_pkgs if pkg not in self._seen_pkgs]
 
-    def unimported_files(self) -> list[str]:
+    def unimported_files(self, measured: Container[str] = ()) -> list[str]:
         """The .py files under the source directories and packages that the filter
-        selects (canonical paths), imported or not, as coverage.py lists them.
+        selects (canonical paths), as coverage.py lists them, except the
+        `measured` ones (canonical paths), which need no decision.
 
         Called when the program has finished.
         """
@@ -345,13 +346,14 @@ class SourceFilter:
                 # link: only a file that is a link itself needs resolving.
                 if is_link:
                     path = canonical_path(path)
-                if path in seen or not self._selects_canonical(path):
+                if path in seen or path in measured or not self._selects_canonical(path):
                     continue
                 seen.add(path)
                 found.append(path)
         for path in self._pkg_files.values():
             if (
                 path not in seen
+                and path not in measured
                 and path.endswith((".py", ".pyw"))
                 and self._selects_canonical(path)
             ):

@@ -162,7 +162,8 @@ class Session:
             return data
         for pkg in self.filter.unseen_packages():
             _say(f"module {pkg} was never imported")
-        for path in self.filter.unimported_files():
+        # `keys` holds the canonical path of every measured file.
+        for path in self.filter.unimported_files(measured=keys):
             data.touch(key(path))
         return data
 
