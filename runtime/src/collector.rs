@@ -272,21 +272,23 @@ impl Collector {
         // its warnings show on every run, as a main script's do. The cached
         // entry holds the file's hits map too, which a later run then does
         // not compute again at exit.
-        let mut map = LazyHitsMap::from_source(source);
         let cache = self.cache.as_ref().filter(|_| !warned);
-        if let Some((cache, code)) = cache.and_then(|c| Some((c, marshalled(&tree.module)?))) {
-            let options = target_options(py);
-            let entry = Entry {
-                source_lines: last_line(source),
-                probes: probes.clone(),
-                hits_map: py.detach(|| hits_map(source, &tree.facts.raw_statements, &options)),
-                facts: tree.facts.clone(),
-                code,
-            };
-            let key = self.cache_key(filename);
-            py.detach(|| cache.store(&key, source, stamp, &entry));
-            map = LazyHitsMap::known(entry.hits_map);
-        }
+        let map = match cache.and_then(|c| Some((c, marshalled(&tree.module)?))) {
+            Some((cache, code)) => {
+                let options = target_options(py);
+                let entry = Entry {
+                    source_lines: last_line(source),
+                    probes: probes.clone(),
+                    hits_map: py.detach(|| hits_map(source, &tree.facts.raw_statements, &options)),
+                    facts: tree.facts.clone(),
+                    code,
+                };
+                let key = self.cache_key(filename);
+                py.detach(|| cache.store(&key, source, stamp, &entry));
+                LazyHitsMap::known(entry.hits_map)
+            }
+            None => LazyHitsMap::from_source(source),
+        };
         let tables = FileTables {
             probes,
             splits,
