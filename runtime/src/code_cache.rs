@@ -27,7 +27,7 @@
 
 use std::borrow::Cow;
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -79,39 +79,45 @@ impl CodeCache {
         CodeCache { dir: dir.into() }
     }
 
-    /// The entry for `key` made from `source`, if there is a sound one. The
-    /// source file's `stamp` (if settled) is written into the entry when it
-    /// records another one, for `load_unchanged` to find next time.
-    pub fn load(&self, key: &CacheKey<'_>, source: &str, stamp: Option<Stamp>) -> Option<Entry> {
+    /// The entry for `key` made from the source whose `source_hash` is
+    /// `source`, if there is a sound one. The source file's `stamp` (if
+    /// settled) is written into the entry when it records another one, for
+    /// `load_unchanged` to find next time.
+    pub fn load(&self, key: &CacheKey<'_>, source: u128, stamp: Option<Stamp>) -> Option<Entry> {
         let path = self.entry_path(key);
         let mut bytes = fs::read(&path).ok()?;
-        let (header, body) = Header::split(&bytes)?;
-        if header.source != source_hash(source) {
+        let header = Header::parse(&bytes)?;
+        if header.source != source {
             return None;
         }
-        let entry = header.decode(body)?;
         if header.stamp != stamp {
             bytes[STAMP_AT..STAMP_AT + Stamp::LEN].copy_from_slice(&Stamp::to_bytes(stamp));
             let _ = self.write_atomically(&path, &bytes);
         }
-        Some(entry)
+        header.decode(bytes)
     }
 
     /// The entry for `key` if it was made from the file's content when the
     /// file had `stamp`, and the hash of that content: no source is read.
+    /// Only the header is read when the stamp differs (the file was touched
+    /// or written lately): `load` reads the whole entry next.
     pub fn load_unchanged(&self, key: &CacheKey<'_>, stamp: Stamp) -> Option<(u128, Entry)> {
-        let bytes = fs::read(self.entry_path(key)).ok()?;
-        let (header, body) = Header::split(&bytes)?;
+        let mut file = fs::File::open(self.entry_path(key)).ok()?;
+        let mut bytes = vec![0; HEADER_LEN];
+        file.read_exact(&mut bytes).ok()?;
+        let header = Header::parse(&bytes)?;
         if header.stamp != Some(stamp) {
             return None;
         }
-        Some((header.source, header.decode(body)?))
+        file.read_to_end(&mut bytes).ok()?;
+        Some((header.source, header.decode(bytes)?))
     }
 
-    /// Stores `entry` for `key`, made from `source`, whose file has `stamp`
-    /// if settled; failures are ignored (the next run compiles again).
-    pub fn store(&self, key: &CacheKey<'_>, source: &str, stamp: Option<Stamp>, entry: &Entry) {
-        let bytes = encode(entry, source_hash(source), stamp);
+    /// Stores `entry` for `key`, made from the source whose `source_hash` is
+    /// `source`, whose file has `stamp` if settled; failures are ignored (the
+    /// next run compiles again).
+    pub fn store(&self, key: &CacheKey<'_>, source: u128, stamp: Option<Stamp>, entry: &Entry) {
+        let bytes = encode(entry, source, stamp);
         if self.write_atomically(&self.entry_path(key), &bytes).is_ok() {
             self.prune_if_due(SystemTime::now());
         }
@@ -225,35 +231,42 @@ struct Header {
 }
 
 impl Header {
-    /// The header and body of `bytes`, if it starts as an entry does.
-    fn split(bytes: &[u8]) -> Option<(Header, &[u8])> {
-        let (header, body) = bytes.split_at_checked(HEADER_LEN)?;
+    /// The header `bytes` start with, if they start as an entry does.
+    fn parse(bytes: &[u8]) -> Option<Header> {
+        let header = bytes.get(..HEADER_LEN)?;
         let (magic, rest) = header.split_at(MAGIC.len());
         let (source, rest) = rest.split_at(16);
         let (stamp, body_hash) = rest.split_at(Stamp::LEN);
         if magic != MAGIC {
             return None;
         }
-        let header = Header {
+        Some(Header {
             source: u128::from_le_bytes(source.try_into().ok()?),
             stamp: Stamp::from_bytes(stamp.try_into().ok()?),
             body: u128::from_le_bytes(body_hash.try_into().ok()?),
-        };
-        Some((header, body))
+        })
     }
 
-    /// The entry in `body`, if it is the body this header was written with.
-    fn decode(&self, body: &[u8]) -> Option<Entry> {
+    /// The entry in `bytes` (the whole entry file, this header first), if
+    /// its body is the one this header was written with. The marshalled code
+    /// stays in `bytes`' buffer, moved to its start rather than copied out.
+    fn decode(&self, mut bytes: Vec<u8>) -> Option<Entry> {
+        let body = bytes.get(HEADER_LEN..)?;
         if xxh3_128(body) != self.body {
             return None;
         }
         let (tables, code) = postcard::take_from_bytes::<Tables<'_>>(body).ok()?;
+        let code_at = bytes.len() - code.len();
+        let probes = tables.probes.into_owned();
+        let hits_map = tables.hits_map.into_owned();
+        let facts = tables.facts.into_owned();
+        bytes.drain(..code_at);
         Some(Entry {
             source_lines: tables.source_lines,
-            probes: tables.probes.into_owned(),
-            hits_map: tables.hits_map.into_owned(),
-            facts: tables.facts.into_owned(),
-            code: code.to_vec(),
+            probes,
+            hits_map,
+            facts,
+            code: bytes,
         })
     }
 }
@@ -346,25 +359,42 @@ mod tests {
     fn stored_entry_is_loaded_for_the_same_source_only() {
         let dir = temp_dir("roundtrip");
         let cache = CodeCache::new(&dir);
-        assert_eq!(cache.load(&key("/p/a.py", true), "x = 1\n", None), None);
-        cache.store(&key("/p/a.py", true), "x = 1\n", None, &entry());
         assert_eq!(
-            cache.load(&key("/p/a.py", true), "x = 1\n", None),
+            cache.load(&key("/p/a.py", true), source_hash("x = 1\n"), None),
+            None
+        );
+        cache.store(
+            &key("/p/a.py", true),
+            source_hash("x = 1\n"),
+            None,
+            &entry(),
+        );
+        assert_eq!(
+            cache.load(&key("/p/a.py", true), source_hash("x = 1\n"), None),
             Some(entry())
         );
-        assert_eq!(cache.load(&key("/p/a.py", true), "x = 2\n", None), None);
-        assert_eq!(cache.load(&key("/p/a.py", false), "x = 1\n", None), None);
-        assert_eq!(cache.load(&key("/p/b.py", true), "x = 1\n", None), None);
+        assert_eq!(
+            cache.load(&key("/p/a.py", true), source_hash("x = 2\n"), None),
+            None
+        );
+        assert_eq!(
+            cache.load(&key("/p/a.py", false), source_hash("x = 1\n"), None),
+            None
+        );
+        assert_eq!(
+            cache.load(&key("/p/b.py", true), source_hash("x = 1\n"), None),
+            None
+        );
         let interpreter = CacheKey {
             interpreter: "3.13.0",
             ..key("/p/a.py", true)
         };
-        assert_eq!(cache.load(&interpreter, "x = 1\n", None), None);
+        assert_eq!(cache.load(&interpreter, source_hash("x = 1\n"), None), None);
         let build = CacheKey {
             build: "1234-9999",
             ..key("/p/a.py", true)
         };
-        assert_eq!(cache.load(&build, "x = 1\n", None), None);
+        assert_eq!(cache.load(&build, source_hash("x = 1\n"), None), None);
         fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -372,19 +402,28 @@ mod tests {
     fn a_changed_source_replaces_its_entry() {
         let dir = temp_dir("replace");
         let cache = CodeCache::new(&dir);
-        cache.store(&key("/p/a.py", true), "x = 1\n", None, &entry());
-        cache.store(&key("/p/a.py", true), "x = 2\n", None, &entry());
+        cache.store(
+            &key("/p/a.py", true),
+            source_hash("x = 1\n"),
+            None,
+            &entry(),
+        );
+        cache.store(
+            &key("/p/a.py", true),
+            source_hash("x = 2\n"),
+            None,
+            &entry(),
+        );
         assert_eq!(entry_files(&dir).len(), 1);
         assert_eq!(
-            cache.load(&key("/p/a.py", true), "x = 2\n", None),
+            cache.load(&key("/p/a.py", true), source_hash("x = 2\n"), None),
             Some(entry())
         );
         fs::remove_dir_all(&dir).unwrap();
     }
 
     fn decode(bytes: &[u8]) -> Option<Entry> {
-        let (header, body) = Header::split(bytes)?;
-        header.decode(body)
+        Header::parse(bytes)?.decode(bytes.to_vec())
     }
 
     #[test]
@@ -412,9 +451,9 @@ mod tests {
         let dir = temp_dir("stamp");
         let cache = CodeCache::new(&dir);
         let a = key("/p/a.py", true);
-        cache.store(&a, "x = 1\n", None, &entry());
+        cache.store(&a, source_hash("x = 1\n"), None, &entry());
         assert_eq!(cache.load_unchanged(&a, stamp(1)), None);
-        cache.store(&a, "x = 1\n", Some(stamp(1)), &entry());
+        cache.store(&a, source_hash("x = 1\n"), Some(stamp(1)), &entry());
         assert_eq!(
             cache.load_unchanged(&a, stamp(1)),
             Some((source_hash("x = 1\n"), entry()))
@@ -422,14 +461,17 @@ mod tests {
         assert_eq!(cache.load_unchanged(&a, stamp(2)), None);
         // Same content, new stamp (a checkout, a `touch`): found by content,
         // and the new stamp replaces the old one.
-        assert_eq!(cache.load(&a, "x = 1\n", Some(stamp(2))), Some(entry()));
+        assert_eq!(
+            cache.load(&a, source_hash("x = 1\n"), Some(stamp(2))),
+            Some(entry())
+        );
         assert!(cache.load_unchanged(&a, stamp(2)).is_some());
         assert_eq!(cache.load_unchanged(&a, stamp(1)), None);
         // A racy file (no stamp) clears it.
-        assert_eq!(cache.load(&a, "x = 1\n", None), Some(entry()));
+        assert_eq!(cache.load(&a, source_hash("x = 1\n"), None), Some(entry()));
         assert_eq!(cache.load_unchanged(&a, stamp(2)), None);
         // Another content is a miss, whatever the stamp.
-        assert_eq!(cache.load(&a, "x = 2\n", Some(stamp(3))), None);
+        assert_eq!(cache.load(&a, source_hash("x = 2\n"), Some(stamp(3))), None);
         fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -438,8 +480,16 @@ mod tests {
         let dir = temp_dir("unwritable");
         fs::write(&dir, b"a file, not a directory").unwrap();
         let cache = CodeCache::new(dir.join("cache"));
-        cache.store(&key("/p/a.py", true), "x = 1\n", None, &entry());
-        assert_eq!(cache.load(&key("/p/a.py", true), "x = 1\n", None), None);
+        cache.store(
+            &key("/p/a.py", true),
+            source_hash("x = 1\n"),
+            None,
+            &entry(),
+        );
+        assert_eq!(
+            cache.load(&key("/p/a.py", true), source_hash("x = 1\n"), None),
+            None
+        );
         fs::remove_file(&dir).unwrap();
     }
 
@@ -452,8 +502,15 @@ mod tests {
                 std::thread::spawn(move || {
                     let cache = CodeCache::new(dir);
                     for _ in 0..50 {
-                        cache.store(&key("/p/a.py", true), "x = 1\n", None, &entry());
-                        if let Some(found) = cache.load(&key("/p/a.py", true), "x = 1\n", None) {
+                        cache.store(
+                            &key("/p/a.py", true),
+                            source_hash("x = 1\n"),
+                            None,
+                            &entry(),
+                        );
+                        if let Some(found) =
+                            cache.load(&key("/p/a.py", true), source_hash("x = 1\n"), None)
+                        {
                             assert_eq!(found, entry());
                         }
                     }
@@ -480,8 +537,18 @@ mod tests {
     fn old_entries_are_pruned_once_a_day() {
         let dir = temp_dir("prune");
         let cache = CodeCache::new(&dir);
-        cache.store(&key("/p/old.py", true), "x = 1\n", None, &entry());
-        cache.store(&key("/p/new.py", true), "x = 1\n", None, &entry());
+        cache.store(
+            &key("/p/old.py", true),
+            source_hash("x = 1\n"),
+            None,
+            &entry(),
+        );
+        cache.store(
+            &key("/p/new.py", true),
+            source_hash("x = 1\n"),
+            None,
+            &entry(),
+        );
         let old = cache.entry_path(&key("/p/old.py", true));
         let long_ago = SystemTime::now() - MAX_AGE - Duration::from_secs(60);
         fs::File::options()
@@ -495,10 +562,10 @@ mod tests {
         assert_eq!(entry_files(&dir).len(), 2);
         cache.prune_if_due(SystemTime::now() + PRUNE_EVERY + Duration::from_secs(60));
         assert!(cache
-            .load(&key("/p/old.py", true), "x = 1\n", None)
+            .load(&key("/p/old.py", true), source_hash("x = 1\n"), None)
             .is_none());
         assert!(cache
-            .load(&key("/p/new.py", true), "x = 1\n", None)
+            .load(&key("/p/new.py", true), source_hash("x = 1\n"), None)
             .is_some());
         fs::remove_dir_all(&dir).unwrap();
     }

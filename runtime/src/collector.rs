@@ -116,8 +116,12 @@ struct SourceFacts {
 
 impl SourceFacts {
     fn of(source: &str) -> Self {
+        SourceFacts::with_hash(source, source_hash(source))
+    }
+
+    fn with_hash(source: &str, hash: u128) -> Self {
         SourceFacts {
-            hash: source_hash(source),
+            hash,
             lines: last_line(source),
         }
     }
@@ -230,7 +234,8 @@ impl Collector {
         let stamp = self
             .caching()
             .and_then(|_| Stamp::settled(filename, SystemTime::now()));
-        if let Some(module) = self.load_cached(py, source, stamp, filename)? {
+        let hash = source_hash(source);
+        if let Some(module) = self.load_cached(py, hash, stamp, filename)? {
             return Ok(module);
         }
         let (tree, probes, splits, warned) = if self.branch {
@@ -284,7 +289,7 @@ impl Collector {
                     code,
                 };
                 let key = self.cache_key(filename);
-                py.detach(|| cache.store(&key, source, stamp, &entry));
+                py.detach(|| cache.store(&key, hash, stamp, &entry));
                 LazyHitsMap::known(entry.hits_map)
             }
             None => LazyHitsMap::from_source(source),
@@ -294,7 +299,8 @@ impl Collector {
             splits,
             hits_map: map,
         };
-        self.register(py, SourceFacts::of(source), filename, &tree, tables)?;
+        let facts = SourceFacts::with_hash(source, hash);
+        self.register(py, facts, filename, &tree, tables)?;
         Ok(tree.module)
     }
 
@@ -718,12 +724,13 @@ impl Collector {
         self.cache.as_ref().filter(|_| !self.record.count_lines)
     }
 
-    /// The module code of `filename` from the cache, registered as
-    /// `compile` registers it; None on a miss.
+    /// The module code of `filename` from the cache (for the source whose
+    /// `source_hash` is `source`), registered as `compile` registers it;
+    /// None on a miss.
     fn load_cached<'py>(
         &self,
         py: Python<'py>,
-        source: &str,
+        source: u128,
         stamp: Option<Stamp>,
         filename: &str,
     ) -> Result<Option<Bound<'py, PyAny>>, RcovError> {
@@ -732,7 +739,7 @@ impl Collector {
         };
         let key = self.cache_key(filename);
         match py.detach(|| cache.load(&key, source, stamp)) {
-            Some(entry) => self.register_cached(py, source_hash(source), entry, filename),
+            Some(entry) => self.register_cached(py, source, entry, filename),
             None => Ok(None),
         }
     }
