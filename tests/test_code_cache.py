@@ -22,7 +22,7 @@ from types import CodeType
 import pytest
 from covcompare import compare
 from covcompare import run_rcov as measure_program
-from pyshim_helpers import clean_env, run_rcov, write_files
+from pyshim_helpers import clean_env, run_python, run_rcov, write_files
 from rcov import _rcov
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -289,6 +289,67 @@ def test_cached_code_is_the_compiled_code_for_every_corpus_file(
         assert code_tree(warm) == code_tree(cold), path
         compared += 1
     assert compared > 80
+
+
+@pytest.mark.parametrize("branch", [True, False], ids=["branch", "line"])
+def test_cached_statements_are_a_plain_compiles_for_every_corpus_file(
+    tmp_path: Path, branch: bool
+) -> None:
+    """A report takes a file's statements from the code cache instead of
+    compiling it: they are the statements CPython's own compile of the
+    source gives, and only for that source."""
+    cache = str(tmp_path / "cache")
+    compared = 0
+    for path in sorted(CORPUS.rglob("*.py")):
+        source = importable_source(path)
+        if source is None:
+            continue
+        reader = _rcov.Collector(branch=branch, cache_dir=cache)
+        assert reader.raw_statements(str(path), source) is None  # nothing cached yet
+        _rcov.Collector(branch=branch, cache_dir=cache).compile(source, str(path))
+        cached = reader.raw_statements(str(path), source)
+        assert cached is not None, path
+        plain = _rcov.FileAnalysis(source, str(path), [], [])
+        from_cache = _rcov.FileAnalysis(source, str(path), [], [], cached)
+        assert from_cache.statements == plain.statements, path
+        assert from_cache.arcs == plain.arcs, path
+        assert from_cache.exit_counts() == plain.exit_counts(), path
+        assert reader.raw_statements(str(path), source + "\nx = 1\n") is None
+        compared += 1
+    assert compared > 80
+
+
+# The report command, run in-process under an audit hook that lists the files
+# CPython compiles from source text.
+REPORT_COUNTING_COMPILES = """\
+import sys
+compiled = []
+def hook(event, args):
+    if event == "compile" and isinstance(args[1], str) and args[1].endswith(".py"):
+        compiled.append(args[1])
+sys.addaudithook(hook)
+from rcov.cli import main
+try:
+    main(["report", "--show-missing"])
+finally:
+    print("compiled:", sorted(set(compiled)))
+"""
+
+
+def test_a_report_takes_the_statements_of_cached_files_from_the_cache(tmp_path: Path) -> None:
+    write_files(tmp_path, PROGRAM)
+    cache = tmp_path / "cache"
+    run = run_rcov(tmp_path, "--branch", "--no-report", "app.py", env=cache_env(cache))
+    assert run.returncode == 0, run.stderr
+    warm = run_python(tmp_path, "-c", REPORT_COUNTING_COMPILES, env=cache_env(cache))
+    cold = run_python(tmp_path, "-c", REPORT_COUNTING_COMPILES, env=cache_env(""))
+    assert warm.returncode == cold.returncode == 0, warm.stderr + cold.stderr
+    table, _, compiled = warm.stdout.rpartition("compiled:")
+    assert "helper.py" in table and "app.py" in table
+    assert compiled.strip() == "[]"
+    cold_table, _, cold_compiled = cold.stdout.rpartition("compiled:")
+    assert cold_table == table
+    assert "helper.py" in cold_compiled and "app.py" in cold_compiled
 
 
 # Programs of tests/corpus run cold and then warm from the command line.

@@ -87,8 +87,10 @@ class Collector:
         since the previous call. Forgotten by `clear_hits`."""
     def measured_files(self) -> list[str]: ...
     def raw_statements(self, filename: str, source: str) -> list[int] | None:
-        """The raw statements of measured file `filename` (its code tree's
-        `co_lines()`), if it was compiled from `source`; else None."""
+        """The raw statements of file `filename` (its code tree's
+        `co_lines()`), if rcov compiled it from `source` in this run, or in
+        an earlier one whose code-cache entry is still there (same
+        interpreter, rcov build and mode); else None."""
     def executed(self) -> dict[str, tuple[list[int], list[tuple[int, int]] | None]]:
         """Per file: the executed lines (statement first lines) and, in branch
         mode, the executed arcs in coverage.py's data conventions: (l, l) for

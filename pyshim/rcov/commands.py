@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import _rcov
-from .config import Settings
+from .config import Settings, code_cache_dir
 from .messages import say as _say
 from .summary import FileReport
 
@@ -210,8 +210,12 @@ def _combine(
         raise CommandError(str(exc)) from None
 
 
-def _load(ns: argparse.Namespace, settings: Settings) -> tuple[list[FileReport], bool]:
-    """Combine parallel files, read the data file, analyse: (reports, branch)."""
+def _load(
+    ns: argparse.Namespace, settings: Settings, *, functions: bool
+) -> tuple[list[FileReport], bool]:
+    """Combine parallel files, read the data file, analyse: (reports, branch).
+    Each file's functions are listed (which compiles it again) only with
+    `functions`, for the reports that show them."""
     from .analysis import file_reports
     from .filters import canonical_path
 
@@ -224,6 +228,11 @@ def _load(ns: argparse.Namespace, settings: Settings) -> tuple[list[FileReport],
         raise CommandError(str(exc)) from None
     include = _list(ns.include)
     omit = _list(ns.omit)
+    cwd = canonical_path(os.getcwd())
+    # The code cache knows the statements of every file a run compiled: a
+    # report that finds them there compiles nothing (a collector that never
+    # starts measuring only reads the cache).
+    cached = _rcov.Collector(branch=bool(data.has_arcs), cache_dir=code_cache_dir())
     try:
         reports = file_reports(
             data,
@@ -231,8 +240,12 @@ def _load(ns: argparse.Namespace, settings: Settings) -> tuple[list[FileReport],
             partial=settings.partial,
             include=settings.report_include if include is None else include,
             omit=settings.report_omit if omit is None else omit,
-            cwd=canonical_path(os.getcwd()),
+            cwd=cwd,
             warn=_say,
+            functions=functions,
+            known_statements=lambda stored, source: cached.raw_statements(
+                os.path.join(cwd, stored), source
+            ),
         )
     except ValueError as exc:  # a bad --include/--omit pattern
         raise CommandError(str(exc)) from None
@@ -311,7 +324,7 @@ def _do_erase(ns: argparse.Namespace, settings: Settings) -> int:
 def _do_report(ns: argparse.Namespace, settings: Settings) -> float:
     from .report import ReportError, write_report
 
-    reports, branch = _load(ns, settings)
+    reports, branch = _load(ns, settings, functions=bool(ns.show_functions))
     try:
         total = write_report(
             reports,
@@ -342,7 +355,7 @@ def _do_json(ns: argparse.Namespace, settings: Settings) -> float:
     from .jsonreport import write_json
     from .summary import Numbers
 
-    reports, branch = _load(ns, settings)
+    reports, branch = _load(ns, settings, functions=True)
     outfile = ns.outfile or settings.json_output
     pretty = settings.json_pretty_print if ns.pretty_print is None else ns.pretty_print
     out, close = open_output(outfile)
@@ -370,7 +383,7 @@ def _do_json(ns: argparse.Namespace, settings: Settings) -> float:
 def _do_xml(ns: argparse.Namespace, settings: Settings) -> float:
     from . import xmlreport
 
-    reports, branch = _load(ns, settings)
+    reports, branch = _load(ns, settings, functions=False)
     outfile = ns.outfile or settings.xml_output
     out, close = open_output(outfile)
     try:
@@ -394,7 +407,7 @@ def _do_xml(ns: argparse.Namespace, settings: Settings) -> float:
 def _do_lcov(ns: argparse.Namespace, settings: Settings) -> float:
     from . import lcovreport
 
-    reports, branch = _load(ns, settings)
+    reports, branch = _load(ns, settings, functions=True)
     outfile = ns.outfile or settings.lcov_output
     out, close = open_output(outfile)
     try:
@@ -411,7 +424,7 @@ def _do_lcov(ns: argparse.Namespace, settings: Settings) -> float:
 def _do_html(ns: argparse.Namespace, settings: Settings) -> float:
     import importlib
 
-    reports, branch = _load(ns, settings)
+    reports, branch = _load(ns, settings, functions=True)
     skip_covered = ns.skip_covered
     if skip_covered is None:
         skip_covered = settings.html_skip_covered
@@ -445,7 +458,7 @@ def _do_annotate(ns: argparse.Namespace, settings: Settings) -> float:
     from .annotate import write_annotated
     from .summary import Numbers
 
-    reports, _branch = _load(ns, settings)
+    reports, _branch = _load(ns, settings, functions=False)
     total = Numbers()
     for report in reports:
         total = total + report.numbers

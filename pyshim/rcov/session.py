@@ -184,10 +184,9 @@ class Session:
         )
 
     def _known_statements(self, stored: str, source: str) -> list[int] | None:
-        """The raw statements of a file this run compiled from `source`."""
-        compiled_as = self._compiled_as.get(stored)
-        if compiled_as is None:
-            return None
+        """The raw statements of a file this run (or, by the code cache, an
+        earlier one) compiled from `source`."""
+        compiled_as = self._compiled_as.get(stored) or os.path.join(self.filter.cwd, stored)
         return self.collector.raw_statements(compiled_as, source)
 
     def save(self, data: _rcov.CoverageData) -> None:

@@ -113,6 +113,19 @@ impl CodeCache {
         Some((header.source, header.decode(bytes)?))
     }
 
+    /// The raw statements (see [`TreeFacts`]) of the entry for `key` if it
+    /// was made from the source whose `source_hash` is `source`: a report
+    /// needs not compile the file to learn them. The code is not unmarshalled.
+    pub fn raw_statements(&self, key: &CacheKey<'_>, source: u128) -> Option<Vec<u32>> {
+        let bytes = fs::read(self.entry_path(key)).ok()?;
+        let header = Header::parse(&bytes)?;
+        if header.source != source {
+            return None;
+        }
+        let (tables, _) = header.tables(&bytes)?;
+        Some(tables.facts.into_owned().raw_statements)
+    }
+
     /// Stores `entry` for `key`, made from the source whose `source_hash` is
     /// `source`, whose file has `stamp` if settled; failures are ignored (the
     /// next run compiles again).
@@ -247,27 +260,32 @@ impl Header {
         })
     }
 
-    /// The entry in `bytes` (the whole entry file, this header first), if
-    /// its body is the one this header was written with. The marshalled code
-    /// stays in `bytes`' buffer, moved to its start rather than copied out.
-    fn decode(&self, mut bytes: Vec<u8>) -> Option<Entry> {
+    /// The tables of `bytes` (the whole entry file, this header first) and
+    /// the marshalled code after them, if its body is the one this header
+    /// was written with.
+    fn tables<'a>(&self, bytes: &'a [u8]) -> Option<(Tables<'a>, &'a [u8])> {
         let body = bytes.get(HEADER_LEN..)?;
         if xxh3_128(body) != self.body {
             return None;
         }
-        let (tables, code) = postcard::take_from_bytes::<Tables<'_>>(body).ok()?;
+        postcard::take_from_bytes::<Tables<'_>>(body).ok()
+    }
+
+    /// The entry in `bytes` (as for `tables`). The marshalled code stays in
+    /// `bytes`' buffer, moved to its start rather than copied out.
+    fn decode(&self, mut bytes: Vec<u8>) -> Option<Entry> {
+        let (tables, code) = self.tables(&bytes)?;
         let code_at = bytes.len() - code.len();
-        let probes = tables.probes.into_owned();
-        let hits_map = tables.hits_map.into_owned();
-        let facts = tables.facts.into_owned();
-        bytes.drain(..code_at);
-        Some(Entry {
+        let mut entry = Entry {
             source_lines: tables.source_lines,
-            probes,
-            hits_map,
-            facts,
-            code: bytes,
-        })
+            probes: tables.probes.into_owned(),
+            hits_map: tables.hits_map.into_owned(),
+            facts: tables.facts.into_owned(),
+            code: Vec::new(),
+        };
+        bytes.drain(..code_at);
+        entry.code = bytes;
+        Some(entry)
     }
 }
 
@@ -395,6 +413,25 @@ mod tests {
             ..key("/p/a.py", true)
         };
         assert_eq!(cache.load(&build, source_hash("x = 1\n"), None), None);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn raw_statements_are_read_for_the_same_source_only() {
+        let dir = temp_dir("statements");
+        let cache = CodeCache::new(&dir);
+        let a = key("/p/a.py", true);
+        assert_eq!(cache.raw_statements(&a, source_hash("x = 1\n")), None);
+        cache.store(&a, source_hash("x = 1\n"), None, &entry());
+        assert_eq!(
+            cache.raw_statements(&a, source_hash("x = 1\n")),
+            Some(entry().facts.raw_statements)
+        );
+        assert_eq!(cache.raw_statements(&a, source_hash("x = 2\n")), None);
+        assert_eq!(
+            cache.raw_statements(&key("/p/a.py", false), source_hash("x = 1\n")),
+            None
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -515,13 +515,18 @@ impl Collector {
     }
 
     /// The raw statements (`co_lines()` of its code tree, on original
-    /// lines) of measured file `filename`, if rcov compiled it from `source`:
-    /// a report of the run needs not compile it again.
+    /// lines) of file `filename` if rcov compiled it from `source`, in this
+    /// run or, with the same interpreter, build and mode, in an earlier run
+    /// that left it in the code cache: a report needs not compile it again.
     fn raw_statements(&self, py: Python<'_>, filename: &str, source: &str) -> Option<Vec<u32>> {
-        let state = self.lock(py);
-        let file = state.files.get(filename)?;
-        (file.own_compile && file.source_hash == source_hash(source))
-            .then(|| file.raw_statements.to_vec())
+        let hash = source_hash(source);
+        let measured = self.lock(py).files.get(filename).and_then(|file| {
+            (file.own_compile && file.source_hash == hash).then(|| file.raw_statements.to_vec())
+        });
+        measured.or_else(|| {
+            let cache = self.cache.as_ref()?;
+            py.detach(|| cache.raw_statements(&self.cache_key(filename), hash))
+        })
     }
 
     /// What ran, in every context together.
