@@ -7,8 +7,10 @@ against `python -m trace` on the whole corpus.
 
 from __future__ import annotations
 
+import ast
 import json
 import sqlite3
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -282,3 +284,32 @@ def test_child_processes_count_too(tmp_path: Path) -> None:
     child = next(p for p in data.measured_files() if p.endswith("child.py"))
     assert (data.line_counts(child) or {}).get(2) == 3
     assert ((child, "<module>", 1), (child, "f", 1)) in data.calls()
+
+
+def ast_definition_lines(source: str) -> dict[int, int]:
+    """The reference: Python's `ast` (first decorator's line -> `lineno`)."""
+    lines: dict[int, int] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node.decorator_list:
+                lines[min(d.lineno for d in node.decorator_list)] = node.lineno
+    return lines
+
+
+def test_definition_lines_are_pythons_for_the_corpus_and_standard_library() -> None:
+    """Listings show a decorated definition at its `def`/`class` line, as
+    Python's `ast` gives it: rcov's parser finds the same lines."""
+    corpus = Path(__file__).resolve().parent / "corpus"
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    compared = decorated = 0
+    for path in sorted([*corpus.rglob("*.py"), *stdlib.glob("*.py")]):
+        source = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            expected = ast_definition_lines(source)
+        except SyntaxError:
+            continue
+        assert _rcov.definition_lines(source) == expected, path
+        compared += 1
+        decorated += len(expected)
+    assert compared > 200
+    assert decorated > 500

@@ -5,6 +5,7 @@
 //!   target Python version does not accept;
 //! - [`lines`] computes the multi-line statement map (coverage.py's, from tokens);
 //! - [`exclude`] finds excluded lines, docstrings and `no branch` lines;
+//! - [`definitions`] finds the `def`/`class` line of decorated definitions;
 //! - [`arcs`] finds the possible arcs with coverage.py 7.17's semantics, each
 //!   branch edge tagged with the [`EdgeId`] that observes it;
 //! - [`rewrite`] emits the rewritten text with probes and trampolines, the
@@ -14,6 +15,7 @@
 
 pub mod analysis;
 pub mod arcs;
+pub mod definitions;
 pub mod depth;
 pub mod exclude;
 pub mod lines;
@@ -24,6 +26,7 @@ pub mod syntax;
 use serde::{Deserialize, Serialize};
 
 pub use analysis::{analyze, first_line, Analysis, AnalysisFailure, Patterns};
+pub use definitions::definition_lines;
 pub use parse::{Options, ParseFailure};
 pub use rewrite::{rewrite, LineOrigin, Rewrite};
 

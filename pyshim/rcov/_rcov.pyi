@@ -179,6 +179,11 @@ def rewrite(
     or PROBE_BASE + k for probe k) and the probe table ((branch line, taken)
     per probe). Raises InstrumentError."""
 
+def definition_lines(source: str) -> dict[int, int]:
+    """First decorator line -> `def`/`class` line (`async` for `async def`:
+    Python's `ast` `lineno`) of every decorated definition of `source`.
+    Raises InstrumentError if it cannot be parsed."""
+
 def decode_utf8(data: bytes) -> str | None:
     """The text of a source file that is UTF-8 without a coding cookie, as
     importlib.util.decode_source gives it (BOM dropped, newlines made "\\n");

@@ -10,7 +10,7 @@ code object is.
 
 `co_firstlineno` of a decorated function or class is its first decorator's
 line; reports show the `def`/`class` line, as coverage.py's regions and
-`trace` do, found with `ast`.
+`trace` do (Python's `ast` `lineno`), found by rcov's parser.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import ast
 import warnings
 from collections.abc import Iterator, Sequence
 from types import CodeType
+
+from . import _rcov
 
 __all__ = [
     "DefRegion",
@@ -76,14 +78,12 @@ def _code_tree(code: CodeType) -> Iterator[CodeType]:
 
 
 def _definition_lines(source: str) -> dict[int, int]:
-    """First decorator line -> `def`/`class` line, for decorated definitions."""
-    lines: dict[int, int] = {}
-    for node in ast.walk(ast.parse(source)):
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        if node.decorator_list:
-            lines[min(d.lineno for d in node.decorator_list)] = node.lineno
-    return lines
+    """First decorator line -> `def`/`class` line, for decorated definitions
+    (none for a file rcov's parser rejects: their first lines are shown)."""
+    try:
+        return _rcov.definition_lines(source)
+    except _rcov.InstrumentError:
+        return {}
 
 
 class DefinitionLines:
@@ -101,7 +101,7 @@ class DefinitionLines:
             try:
                 with open(path, "rb") as f:
                     self._files[path] = _definition_lines(read_source(f.read()))
-            except (OSError, SyntaxError, UnicodeDecodeError, LookupError, ValueError):
+            except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
                 self._files[path] = {}
         return self._files[path].get(first_line, first_line)
 

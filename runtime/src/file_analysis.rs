@@ -5,6 +5,7 @@
 //! measured files; a run's own report passes the walk it made already), then
 //! hands the raw statements to `instrument`'s analysis.
 //! The arithmetic lives in `results`; these classes only carry it to Python.
+//! `definition_lines` is what function listings need of a file's syntax.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,18 @@ use rcov_instrument::{Analysis, Arc as LineArc, Patterns};
 use crate::compile::{raw_statements, target_options};
 use crate::error::{catch_panic, RcovError};
 use crate::results::FileResult;
+
+/// First decorator line -> `def`/`class` line of each decorated definition
+/// of `source`: reports show that line instead of `co_firstlineno`.
+#[pyfunction]
+pub fn definition_lines(py: Python<'_>, source: &str) -> Result<BTreeMap<u32, u32>, RcovError> {
+    let options = target_options(py);
+    py.detach(|| {
+        catch_panic("definition lines", || {
+            rcov_instrument::definition_lines(source, &options)
+        })
+    })
+}
 
 /// Static facts about one file with coverage.py 7.17 semantics.
 #[pyclass(frozen, module = "rcov._rcov", name = "FileAnalysis")]
