@@ -319,6 +319,49 @@ def test_cached_statements_are_a_plain_compiles_for_every_corpus_file(
     assert compared > 80
 
 
+def function_signatures(module: CodeType) -> list[tuple[str, str, int, int]]:
+    """What a function listing reads of a code tree, in tree order."""
+    return [
+        (code.co_qualname, code.co_name, code.co_firstlineno, code.co_flags & 0x2)
+        for code in all_code(module)
+    ]
+
+
+def all_code(code: CodeType) -> list[CodeType]:
+    return [code] + [
+        nested
+        for const in code.co_consts
+        if isinstance(const, CodeType)
+        for nested in all_code(const)
+    ]
+
+
+@pytest.mark.parametrize("branch", [True, False], ids=["branch", "line"])
+def test_compiled_code_has_a_plain_compiles_functions_for_every_corpus_file(
+    tmp_path: Path, branch: bool
+) -> None:
+    """A function listing walks the code rcov compiled (in the run, or from
+    the cache) instead of compiling the file: the same code objects, under the
+    same names and first lines, as CPython's compile of the source."""
+    cache = str(tmp_path / "cache")
+    compared = 0
+    for path in sorted(CORPUS.rglob("*.py")):
+        source = importable_source(path)
+        if source is None:
+            continue
+        plain = function_signatures(compile(source, str(path), "exec", dont_inherit=True))
+        measuring = _rcov.Collector(branch=branch, cache_dir=cache)
+        measuring.compile(source, str(path))
+        in_run = measuring.module_code(str(path), source)
+        cached = _rcov.Collector(branch=branch, cache_dir=cache).module_code(str(path), source)
+        assert in_run is not None and cached is not None, path
+        assert function_signatures(in_run) == plain, path
+        assert function_signatures(cached) == plain, path
+        assert measuring.module_code(str(path), source + "\nx = 1\n") is None
+        compared += 1
+    assert compared > 80
+
+
 # The report command, run in-process under an audit hook that lists the files
 # CPython compiles from source text.
 REPORT_COUNTING_COMPILES = """\
@@ -330,26 +373,39 @@ def hook(event, args):
 sys.addaudithook(hook)
 from rcov.cli import main
 try:
-    main(["report", "--show-missing"])
+    main(sys.argv[1:])
 finally:
     print("compiled:", sorted(set(compiled)))
 """
 
 
-def test_a_report_takes_the_statements_of_cached_files_from_the_cache(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [["report", "--show-missing"], ["json", "-o", "-", "--pretty-print"]],
+    ids=["report", "json"],
+)
+def test_a_report_takes_cached_files_from_the_cache(tmp_path: Path, command: list[str]) -> None:
+    """The text report needs each file's statements, the JSON report its
+    functions too: with the cache of the run, neither compiles a file, and
+    both say what they say without it."""
     write_files(tmp_path, PROGRAM)
     cache = tmp_path / "cache"
     run = run_rcov(tmp_path, "--branch", "--no-report", "app.py", env=cache_env(cache))
     assert run.returncode == 0, run.stderr
-    warm = run_python(tmp_path, "-c", REPORT_COUNTING_COMPILES, env=cache_env(cache))
-    cold = run_python(tmp_path, "-c", REPORT_COUNTING_COMPILES, env=cache_env(""))
+    script = ["-c", REPORT_COUNTING_COMPILES, *command]
+    warm = run_python(tmp_path, *script, env=cache_env(cache))
+    cold = run_python(tmp_path, *script, env=cache_env(""))
     assert warm.returncode == cold.returncode == 0, warm.stderr + cold.stderr
-    table, _, compiled = warm.stdout.rpartition("compiled:")
-    assert "helper.py" in table and "app.py" in table
+    output, _, compiled = warm.stdout.rpartition("compiled:")
+    assert "helper.py" in output and "app.py" in output
     assert compiled.strip() == "[]"
-    cold_table, _, cold_compiled = cold.stdout.rpartition("compiled:")
-    assert cold_table == table
+    cold_output, _, cold_compiled = cold.stdout.rpartition("compiled:")
+    assert without_timestamp(cold_output) == without_timestamp(output)
     assert "helper.py" in cold_compiled and "app.py" in cold_compiled
+
+
+def without_timestamp(output: str) -> str:
+    return "\n".join(line for line in output.splitlines() if '"timestamp"' not in line)
 
 
 # Programs of tests/corpus run cold and then warm from the command line.

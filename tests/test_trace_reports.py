@@ -290,9 +290,9 @@ def ast_definition_lines(source: str) -> dict[int, int]:
     """The reference: Python's `ast` (first decorator's line -> `lineno`)."""
     lines: dict[int, int] = {}
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            if node.decorator_list:
-                lines[min(d.lineno for d in node.decorator_list)] = node.lineno
+        definition = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        if isinstance(node, definition) and node.decorator_list:
+            lines[min(d.lineno for d in node.decorator_list)] = node.lineno
     return lines
 
 

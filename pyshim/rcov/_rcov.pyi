@@ -91,6 +91,10 @@ class Collector:
         `co_lines()`), if rcov compiled it from `source` in this run, or in
         an earlier one whose code-cache entry is still there (same
         interpreter, rcov build and mode); else None."""
+    def module_code(self, filename: str, source: str) -> CodeType | None:
+        """The module code rcov compiled `filename` to from `source` (as for
+        `raw_statements`): its code objects are a plain compile's, under the
+        same names and first lines; else None."""
     def executed(self) -> dict[str, tuple[list[int], list[tuple[int, int]] | None]]:
         """Per file: the executed lines (statement first lines) and, in branch
         mode, the executed arcs in coverage.py's data conventions: (l, l) for

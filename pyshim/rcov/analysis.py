@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from types import CodeType
 
 from . import _rcov
 from .filters import glob_matcher
@@ -42,7 +43,8 @@ def file_reports(
     cwd: str | None = None,
     warn: Callable[[str], None] = _say,
     functions: bool = True,
-    known_statements: Callable[[str, str], list[int] | None] | None = None,
+    compiled_by: _rcov.Collector | None = None,
+    compiled_as: Callable[[str], str] | None = None,
 ) -> list[FileReport]:
     """Each measured file's results, sorted by path.
 
@@ -50,8 +52,10 @@ def file_reports(
     narrow the files reported. A file that can no longer be read or parsed is
     left out with a warning. Listing a file's functions compiles and parses it
     again: without `functions` (a report that shows none) they are None.
-    `known_statements(stored, source)` gives a file's raw statements when
-    they are known without compiling it (a run's own report), else None.
+    `compiled_by` is a collector that may know what rcov compiled a file
+    to, in its run or through the code cache (then its statements and
+    functions are found without compiling it), under the name
+    `compiled_as(stored)` (by default, the file's path).
     """
     cwd = cwd or os.getcwd()
     included = glob_matcher(list(include))
@@ -74,8 +78,9 @@ def file_reports(
         except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
             warn(f"couldn't read {path}: {exc}")
             continue
+        name = compiled_as(stored) if compiled_as else path
         try:
-            known = known_statements(stored, source) if known_statements else None
+            known = compiled_by.raw_statements(name, source) if compiled_by else None
             analysis = _rcov.FileAnalysis(source, path, exclude, partial, known)
         except _rcov.InstrumentError as exc:
             warn(f"couldn't parse {path} as Python: {exc}")
@@ -85,7 +90,9 @@ def file_reports(
         result = analysis.result(lines, arcs)
         listed = None
         if has_functions:
-            listed = _functions(source, path, data.functions(stored) or [], result, warn)
+            module = compiled_by.module_code(name, source) if compiled_by else None
+            called = data.functions(stored) or []
+            listed = _functions(source, path, called, result, warn, module)
         counts = data.line_counts(stored)
         reports.append(FileReport(relative_name(path, cwd), path, result, listed, counts))
     return reports
@@ -97,11 +104,12 @@ def _functions(
     called: list[tuple[str, int]],
     result: _rcov.FileResult,
     warn: Callable[[str], None],
+    module: CodeType | None,
 ) -> list[FunctionReport] | None:
-    from .functions import file_functions  # ast: only for reports that list functions
+    from .functions import file_functions  # only for reports that list functions
 
     try:
-        return file_functions(source, path, called, result.excluded_lines)
+        return file_functions(source, path, called, result.excluded_lines, module)
     except (SyntaxError, ValueError) as exc:
         warn(f"couldn't list the functions of {path}: {exc}")
         return None

@@ -290,8 +290,15 @@ class Coverage:
     # --- reports ------------------------------------------------------------
 
     def _reports(
-        self, include: str | list[str] | None, omit: str | list[str] | None
+        self,
+        include: str | list[str] | None,
+        omit: str | list[str] | None,
+        *,
+        functions: bool,
     ) -> list[FileReport]:
+        """The files' results; their functions only with `functions` (each
+        file that rcov did not compile in this run or cache is compiled again
+        for them)."""
         from .analysis import file_reports
 
         settings = self.settings
@@ -306,6 +313,9 @@ class Coverage:
                 omit=settings.report_omit if omit_list is None else omit_list,
                 cwd=self._session.filter.cwd,
                 warn=_say,
+                functions=functions,
+                compiled_by=self._session.collector,
+                compiled_as=self._session.compiled_name,
             )
         except ValueError as exc:  # a bad include/omit pattern
             raise CoverageError(str(exc)) from None
@@ -333,7 +343,7 @@ class Coverage:
         s = self.settings
         try:
             return write_report(
-                self._reports(include, omit),
+                self._reports(include, omit, functions=False),
                 sys.stdout if file is None else file,
                 branch=self._branch,
                 precision=s.precision if precision is None else precision,
@@ -360,7 +370,7 @@ class Coverage:
         from .jsonreport import write_json
         from .summary import Numbers
 
-        reports = self._reports(include, omit)
+        reports = self._reports(include, omit, functions=True)
         s = self.settings
         out, close = open_output(outfile or s.json_output)
         try:
@@ -392,7 +402,7 @@ class Coverage:
         from .commands import open_output
         from .xmlreport import write_xml
 
-        reports = self._reports(include, omit)
+        reports = self._reports(include, omit, functions=False)
         s = self.settings
         out, close = open_output(outfile or s.xml_output)
         try:
@@ -421,7 +431,7 @@ class Coverage:
         from .commands import open_output
         from .lcovreport import write_lcov
 
-        reports = self._reports(include, omit)
+        reports = self._reports(include, omit, functions=True)
         s = self.settings
         out, close = open_output(outfile or s.lcov_output)
         try:
@@ -446,7 +456,7 @@ class Coverage:
         percentage."""
         import importlib
 
-        reports = self._reports(include, omit)
+        reports = self._reports(include, omit, functions=True)
         s = self.settings
         if skip_covered is None:
             skip_covered = s.skip_covered if s.html_skip_covered is None else s.html_skip_covered

@@ -229,9 +229,9 @@ def _load(
     include = _list(ns.include)
     omit = _list(ns.omit)
     cwd = canonical_path(os.getcwd())
-    # The code cache knows the statements of every file a run compiled: a
-    # report that finds them there compiles nothing (a collector that never
-    # starts measuring only reads the cache).
+    # The code cache knows the statements and code of every file a run
+    # compiled: a report that finds them there compiles nothing (a collector
+    # that never starts measuring only reads the cache).
     cached = _rcov.Collector(branch=bool(data.has_arcs), cache_dir=code_cache_dir())
     try:
         reports = file_reports(
@@ -243,9 +243,7 @@ def _load(
             cwd=cwd,
             warn=_say,
             functions=functions,
-            known_statements=lambda stored, source: cached.raw_statements(
-                os.path.join(cwd, stored), source
-            ),
+            compiled_by=cached,
         )
     except ValueError as exc:  # a bad --include/--omit pattern
         raise CommandError(str(exc)) from None

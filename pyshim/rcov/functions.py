@@ -111,16 +111,20 @@ def file_functions(
     path: str,
     called: Sequence[tuple[str, int]],
     excluded_lines: Sequence[int],
+    module: CodeType | None = None,
 ) -> list[FunctionReport]:
     """Every function of `source`, in source order, marked called when its
     `(co_qualname, co_firstlineno)` is in `called`. A function whose first
     line or `def` line is excluded is excluded (a pragma on a decorator or a
-    `def` excludes the whole definition). Raises SyntaxError (or ValueError)
-    if CPython cannot compile `source`."""
-    with warnings.catch_warnings():
-        # Its SyntaxWarnings were shown when the program ran, if ever.
-        warnings.simplefilter("ignore")
-        module = compile(source, path, "exec", dont_inherit=True)
+    `def` excludes the whole definition). `module` is the source's module
+    code when rcov compiled it already (its code objects are a plain
+    compile's, on the same lines); otherwise the source is compiled, which
+    raises SyntaxError (or ValueError) if CPython cannot compile it."""
+    if module is None:
+        with warnings.catch_warnings():
+            # Its SyntaxWarnings were shown when the program ran, if ever.
+            warnings.simplefilter("ignore")
+            module = compile(source, path, "exec", dont_inherit=True)
     definition_lines = _definition_lines(source)
     ran = set(called)
     excluded = set(excluded_lines)

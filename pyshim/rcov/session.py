@@ -180,14 +180,14 @@ class Session:
             cwd=self.filter.cwd,
             warn=_say,
             functions=opts.json_file is not None or opts.show_functions,
-            known_statements=self._known_statements,
+            compiled_by=self.collector,
+            compiled_as=self.compiled_name,
         )
 
-    def _known_statements(self, stored: str, source: str) -> list[int] | None:
-        """The raw statements of a file this run (or, by the code cache, an
-        earlier one) compiled from `source`."""
-        compiled_as = self._compiled_as.get(stored) or os.path.join(self.filter.cwd, stored)
-        return self.collector.raw_statements(compiled_as, source)
+    def compiled_name(self, stored: str) -> str:
+        """The name the collector knows a file of the data by: the name it
+        was imported under in this run, else its path."""
+        return self._compiled_as.get(stored) or os.path.join(self.filter.cwd, stored)
 
     def save(self, data: _rcov.CoverageData) -> None:
         """Write the data file (parallel-named, or added to the existing one)."""

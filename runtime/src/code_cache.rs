@@ -113,17 +113,15 @@ impl CodeCache {
         Some((header.source, header.decode(bytes)?))
     }
 
-    /// The raw statements (see [`TreeFacts`]) of the entry for `key` if it
-    /// was made from the source whose `source_hash` is `source`: a report
-    /// needs not compile the file to learn them. The code is not unmarshalled.
-    pub fn raw_statements(&self, key: &CacheKey<'_>, source: u128) -> Option<Vec<u32>> {
+    /// The entry for `key` if it was made from the source whose `source_hash`
+    /// is `source`, for a report: unlike `load`, its stamp is left as it is.
+    pub fn read(&self, key: &CacheKey<'_>, source: u128) -> Option<Entry> {
         let bytes = fs::read(self.entry_path(key)).ok()?;
         let header = Header::parse(&bytes)?;
         if header.source != source {
             return None;
         }
-        let (tables, _) = header.tables(&bytes)?;
-        Some(tables.facts.into_owned().raw_statements)
+        header.decode(bytes)
     }
 
     /// Stores `entry` for `key`, made from the source whose `source_hash` is
@@ -417,21 +415,23 @@ mod tests {
     }
 
     #[test]
-    fn raw_statements_are_read_for_the_same_source_only() {
-        let dir = temp_dir("statements");
+    fn an_entry_is_read_for_the_same_source_only_and_left_as_it_is() {
+        let dir = temp_dir("read");
         let cache = CodeCache::new(&dir);
         let a = key("/p/a.py", true);
-        assert_eq!(cache.raw_statements(&a, source_hash("x = 1\n")), None);
-        cache.store(&a, source_hash("x = 1\n"), None, &entry());
+        assert_eq!(cache.read(&a, source_hash("x = 1\n")), None);
+        cache.store(&a, source_hash("x = 1\n"), Some(stamp(1)), &entry());
+        let file = dir.join(&entry_files(&dir)[0]);
+        let stored = fs::read(&file).unwrap();
+        assert_eq!(cache.read(&a, source_hash("x = 1\n")), Some(entry()));
+        assert_eq!(cache.read(&a, source_hash("x = 2\n")), None);
         assert_eq!(
-            cache.raw_statements(&a, source_hash("x = 1\n")),
-            Some(entry().facts.raw_statements)
-        );
-        assert_eq!(cache.raw_statements(&a, source_hash("x = 2\n")), None);
-        assert_eq!(
-            cache.raw_statements(&key("/p/a.py", false), source_hash("x = 1\n")),
+            cache.read(&key("/p/a.py", false), source_hash("x = 1\n")),
             None
         );
+        // Its stamp was not replaced (as `load` replaces one that differs).
+        assert_eq!(fs::read(&file).unwrap(), stored);
+        assert!(cache.load_unchanged(&a, stamp(1)).is_some());
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -86,6 +86,17 @@ struct MeasuredFile {
     own_compile: bool,
 }
 
+/// What rcov compiled a file to, as a report asks (`Collector::compiled`).
+enum Compiled {
+    /// A file measured in this run: its raw statements and module code.
+    Measured {
+        raw_statements: Arc<[u32]>,
+        module: Option<Py<PyAny>>,
+    },
+    /// An earlier run's code-cache entry.
+    Cached(Entry),
+}
+
 /// A file prepared for another compiler (pytest's assertion rewriting, which
 /// parses and compiles text itself): what `Collector.adopt` needs to put the
 /// compiled tree back on original lines and measure it.
@@ -515,18 +526,30 @@ impl Collector {
     }
 
     /// The raw statements (`co_lines()` of its code tree, on original
-    /// lines) of file `filename` if rcov compiled it from `source`, in this
-    /// run or, with the same interpreter, build and mode, in an earlier run
-    /// that left it in the code cache: a report needs not compile it again.
+    /// lines) of file `filename` if rcov compiled it from `source` (see
+    /// `compiled`): a report needs not compile it again.
     fn raw_statements(&self, py: Python<'_>, filename: &str, source: &str) -> Option<Vec<u32>> {
-        let hash = source_hash(source);
-        let measured = self.lock(py).files.get(filename).and_then(|file| {
-            (file.own_compile && file.source_hash == hash).then(|| file.raw_statements.to_vec())
-        });
-        measured.or_else(|| {
-            let cache = self.cache.as_ref()?;
-            py.detach(|| cache.raw_statements(&self.cache_key(filename), hash))
-        })
+        match self.compiled(py, filename, source)? {
+            Compiled::Measured { raw_statements, .. } => Some(raw_statements.to_vec()),
+            Compiled::Cached(entry) => Some(entry.facts.raw_statements),
+        }
+    }
+
+    /// The module code object rcov compiled `filename` to from `source` (see
+    /// `compiled`). Its tree holds the code objects a plain compile makes,
+    /// under the same names and first lines: a function listing needs not
+    /// compile the file again.
+    fn module_code<'py>(
+        &self,
+        py: Python<'py>,
+        filename: &str,
+        source: &str,
+    ) -> Option<Bound<'py, PyAny>> {
+        match self.compiled(py, filename, source) {
+            Some(Compiled::Measured { module, .. }) => module.map(|code| code.into_bound(py)),
+            Some(Compiled::Cached(entry)) => unmarshalled(py, &entry.code),
+            None => None,
+        }
     }
 
     /// What ran, in every context together.
@@ -609,6 +632,24 @@ impl Collector {
 }
 
 impl Collector {
+    /// What rcov compiled `filename` to from `source`: the file measured in
+    /// this run, or, with the same interpreter, build and mode, the code
+    /// cache's entry of an earlier run.
+    fn compiled(&self, py: Python<'_>, filename: &str, source: &str) -> Option<Compiled> {
+        let hash = source_hash(source);
+        let measured = self.lock(py).files.get(filename).and_then(|file| {
+            (file.own_compile && file.source_hash == hash).then(|| Compiled::Measured {
+                raw_statements: Arc::clone(&file.raw_statements),
+                module: file.code_objects.first().map(|code| code.clone_ref(py)),
+            })
+        });
+        measured.or_else(|| {
+            let cache = self.cache.as_ref()?;
+            py.detach(|| cache.read(&self.cache_key(filename), hash))
+                .map(Compiled::Cached)
+        })
+    }
+
     /// What ran, per context that anything ran in (`""` before any switch).
     fn executed_by_context(&self, py: Python<'_>) -> Vec<(String, Executed)> {
         self.code_files.record_runs(py);
@@ -759,10 +800,8 @@ impl Collector {
         entry: Entry,
         filename: &str,
     ) -> Result<Option<Bound<'py, PyAny>>, RcovError> {
-        let loads = py.import("marshal")?.getattr("loads")?;
-        let code = match loads.call1((PyBytes::new(py, &entry.code),)) {
-            Ok(code) if code.is_instance_of::<PyCode>() => code,
-            _ => return Ok(None),
+        let Some(code) = unmarshalled(py, &entry.code) else {
+            return Ok(None);
         };
         // The cached tree is on original lines already, and what a walk
         // learns of it is cached too: only its code objects are collected.
@@ -1071,6 +1110,16 @@ fn marshalled(module: &Bound<'_, PyAny>) -> Option<Vec<u8>> {
     let marshal = module.py().import("marshal").ok()?;
     let bytes = marshal.call_method1("dumps", (module,)).ok()?;
     Some(bytes.cast::<PyBytes>().ok()?.as_bytes().to_vec())
+}
+
+/// The code object in `bytes` (as `marshalled` made them), if CPython can
+/// read one there.
+fn unmarshalled<'py>(py: Python<'py>, bytes: &[u8]) -> Option<Bound<'py, PyAny>> {
+    let marshal = py.import("marshal").ok()?;
+    let code = marshal
+        .call_method1("loads", (PyBytes::new(py, bytes),))
+        .ok()?;
+    code.is_instance_of::<PyCode>().then_some(code)
 }
 
 /// What turns a file's hits into coverage.py's lines and arcs, from its
