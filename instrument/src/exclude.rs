@@ -3,7 +3,8 @@
 //! tokens (a match on a block header excludes the block), then exclusions
 //! carried from decorators and signatures to whole definitions.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use regex::{Regex, RegexBuilder};
 use ruff_python_ast::statement_visitor::{walk_stmt, StatementVisitor};
@@ -27,10 +28,17 @@ pub fn join_patterns(patterns: &[String]) -> Result<Option<Regex>, regex::Error>
             .collect::<Vec<_>>()
             .join("|"),
     };
-    RegexBuilder::new(&joined)
-        .multi_line(true)
-        .build()
-        .map(Some)
+    // A report analyses every file with the same few patterns, and compiling
+    // them costs more than matching them over a typical file: each joined
+    // text is compiled once per process (a `Regex` clone shares it).
+    static COMPILED: LazyLock<Mutex<HashMap<String, Regex>>> = LazyLock::new(Mutex::default);
+    let mut compiled = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(regex) = compiled.get(&joined) {
+        return Ok(Some(regex.clone()));
+    }
+    let regex = RegexBuilder::new(&joined).multi_line(true).build()?;
+    compiled.insert(joined, regex.clone());
+    Ok(Some(regex))
 }
 
 /// Every line touched by a match of `regex`, mapped to its statement's first line.
