@@ -285,3 +285,15 @@ def test_file_gone_by_report_time_is_skipped_with_a_warning(tmp_path: Path) -> N
     assert result.stderr.startswith(f"rcov: couldn't read {tmp_path / 'temp_mod.py'}: ")
     rows = [line.split()[0] for line in result.stdout.splitlines()[2:]]
     assert rows == ["prog.py", "-" * len(result.stdout.splitlines()[1]), "TOTAL"]
+
+
+def test_python_dash_m_rcov_is_the_console_script(tmp_path: Path) -> None:
+    write_files(tmp_path, {"prog.py": PROG})
+    run = run_python(tmp_path, "-m", "rcov", "run", "--branch", "prog.py", "y")
+    script = run_console(tmp_path, "run", "--branch", "prog.py", "y")
+    assert run.returncode == script.returncode == 0, run.stderr
+    assert run.stdout == script.stdout
+    assert "prog.py" in run.stdout
+    report = run_python(tmp_path, "-m", "rcov", "report", "--show-missing")
+    assert report.returncode == 0, report.stderr
+    assert report == run_console(tmp_path, "report", "--show-missing")
