@@ -166,9 +166,9 @@ def test_empty_files(tmp_path: Path) -> None:
 
 def test_html_sentences_say_why() -> None:
     # The HTML report's sentences (lcov shares the phrases, not the causes).
-    from rcov.arcphrases import ArcPhrases
+    from rcov.arcphrases import ArcPhrases, parse_source
 
-    phrases = ArcPhrases(EXITS)
+    phrases = ArcPhrases(parse_source(EXITS))
     assert phrases.missed(3, 4) == (
         "line 3 didn't jump to line 4 because the condition on line 3 was never true"
     )
@@ -184,5 +184,5 @@ def test_html_sentences_say_why() -> None:
     assert phrases.missed(18, -1) == (
         "line 18 didn't exit the module because the condition on line 18 was always true"
     )
-    assert ArcPhrases("if x: y()\n").missed(1, -1) == "line 1 didn't exit the module"
-    assert ArcPhrases(None).missed(3, -2) == "line 3 didn't jump to the function exit"
+    assert ArcPhrases(parse_source("if x: y()\n")).missed(1, -1) == "line 1 didn't exit the module"
+    assert ArcPhrases(parse_source(None)).missed(3, -2) == "line 3 didn't jump to the function exit"

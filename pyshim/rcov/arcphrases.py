@@ -16,14 +16,17 @@ Only the scopes are needed, not coverage.py's arc analysis: an exit arc
 `(line, -start)` leaves the innermost function or class holding `line`
 whose first line (its first decorator's, if decorated) is `start`, or the
 module, whose first line coverage.py takes to be 1. `ast` is imported here
-only, when a report that needs it is written.
+only, when a report that needs it is written; a report that also needs the
+file's functions parses it once (`parse_source`).
 """
 
 from __future__ import annotations
 
 import ast
+from collections import deque
+from collections.abc import Iterator
 
-__all__ = ["ArcPhrases"]
+__all__ = ["ArcPhrases", "parse_source"]
 
 _LAST_LINE = 2**31 - 1
 
@@ -35,6 +38,34 @@ class _Scope:
         self.start = start
         self.end = end
         self.phrase = phrase
+
+
+# The fields of an ast node that hold statements (or handlers and cases,
+# which hold statements).
+STATEMENT_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+
+
+def parse_source(source: str | None) -> ast.Module | None:
+    """`source` parsed, or None if there is none or `ast` rejects it."""
+    if source is None:
+        return None
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _statements(tree: ast.Module) -> Iterator[ast.AST]:
+    """Every statement, handler and match case of `tree` in `ast.walk`'s
+    order (breadth first, fields in order), without visiting expressions,
+    which hold no statements."""
+    pending: deque[ast.AST] = deque([tree])
+    while pending:
+        node = pending.popleft()
+        yield node
+        for field in node._fields:
+            if field in STATEMENT_FIELDS:
+                pending.extend(getattr(node, field))
 
 
 def _first_line(node: ast.stmt) -> int:
@@ -53,18 +84,16 @@ _CAUSES = {
 class ArcPhrases:
     """The phrases for the arcs of one file's source."""
 
-    def __init__(self, source: str | None) -> None:
+    def __init__(self, tree: ast.Module | None) -> None:
+        """The phrases of the source parsed to `tree` (None: a source that
+        could not be read or parsed, whose exits get a generic phrase)."""
         self._scopes: dict[int, list[_Scope]] = {}
         # Branch line -> (first line of its body, kind of branch).
         self._branches: dict[int, tuple[int, str]] = {}
-        if source is None:
-            return
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError):
+        if tree is None:
             return
         self._add(_Scope(1, _LAST_LINE, "exit the module"))
-        for node in ast.walk(tree):
+        for node in _statements(tree):
             if isinstance(node, (ast.If, ast.While)) and node.body:
                 self._branches.setdefault(node.lineno, (_first_line(node.body[0]), "if"))
             elif isinstance(node, (ast.For, ast.AsyncFor)) and node.body:

@@ -164,18 +164,18 @@ class DefRegion:
         self.lines = lines
 
 
-# The fields of an ast node that hold statements (or handlers and cases,
-# which hold statements).
-_STATEMENT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+def def_regions(tree: ast.Module) -> list[DefRegion]:
+    """The `def` regions of the source parsed to `tree`, in the order the
+    definitions start."""
+    from .arcphrases import STATEMENT_FIELDS
 
-
-def def_regions(source: str) -> list[DefRegion]:
-    """The `def` regions of `source`, in the order the definitions start."""
     regions: list[DefRegion] = []
 
     def visit(node: ast.AST, names: list[str], enclosing: set[int] | None) -> None:
-        for field in _STATEMENT_FIELDS:
-            for child in getattr(node, field, ()):
+        for field in node._fields:
+            if field not in STATEMENT_FIELDS:
+                continue
+            for child in getattr(node, field):
                 if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     end = child.body[-1].end_lineno or child.body[-1].lineno
                     lines = set(range(child.body[0].lineno, end + 1))
@@ -189,5 +189,5 @@ def def_regions(source: str) -> list[DefRegion]:
                 else:
                     visit(child, names, enclosing)
 
-    visit(ast.parse(source), [], None)
+    visit(tree, [], None)
     return regions

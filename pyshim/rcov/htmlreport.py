@@ -30,11 +30,6 @@ from html import escape
 
 from .summary import FileReport, Numbers, display_covered, human_key
 
-# Names for annotations only: the typing module is not loaded at run time.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from .arcphrases import ArcPhrases
-
 __all__ = ["ASSETS", "page_names", "write_html"]
 
 # Copied next to the pages.
@@ -300,12 +295,12 @@ def _file_page(
     prev_page: str | None,
     next_page: str | None,
 ) -> str:
-    from .arcphrases import ArcPhrases
+    from .arcphrases import ArcPhrases, parse_source
     from .htmlsyntax import highlight_lines
 
     nums = report.numbers
     classes, missed_arcs = _line_classes(report)
-    phrases: ArcPhrases | None = ArcPhrases(source) if missed_arcs else None
+    phrases = ArcPhrases(parse_source(source)) if missed_arcs else None
     uncalled = _uncalled_functions(report)
 
     rows = []

@@ -28,6 +28,7 @@ from .summary import FileReport, Numbers
 # Names for annotations only: the typing module is not loaded at run time.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import ast
     from typing import TextIO
 
     from .arcphrases import ArcPhrases
@@ -92,13 +93,10 @@ def _branch_records(report: FileReport, phrases: Callable[[], ArcPhrases], out: 
         out.write(f"BRH:{sum(taken for _, taken in stats.values())}\n")
 
 
-def _function_records(report: FileReport, source: str, out: TextIO) -> None:
+def _function_records(report: FileReport, tree: ast.Module, out: TextIO) -> None:
     from .functions import def_regions
 
-    try:
-        regions = [r for r in def_regions(source) if r.lines]
-    except (SyntaxError, ValueError):
-        return
+    regions = [r for r in def_regions(tree) if r.lines]
     if not regions:
         return
     result = report.result
@@ -158,18 +156,19 @@ def _file_record(report: FileReport, out: TextIO, *, branch: bool, line_checksum
     if nums.n_statements > 0:
         out.write(f"LF:{nums.n_statements}\n")
         out.write(f"LH:{nums.n_executed}\n")
-    code = text()
-    if code is not None:
-        _function_records(report, code, out)
+    from .arcphrases import ArcPhrases, parse_source
+
+    # Parsed once, for the function records and the branches' phrases.
+    tree = parse_source(text())
+    if tree is not None:
+        _function_records(report, tree, out)
 
     if branch:
         phrases: list[ArcPhrases] = []
 
         def arc_phrases() -> ArcPhrases:
             if not phrases:
-                from .arcphrases import ArcPhrases
-
-                phrases.append(ArcPhrases(text()))
+                phrases.append(ArcPhrases(tree))
             return phrases[0]
 
         _branch_records(report, arc_phrases, out)
