@@ -8,6 +8,7 @@ use crate::arcs::find_arcs;
 use crate::exclude::{find_exclusions, join_patterns, lines_matching};
 use crate::lines::MultilineMap;
 use crate::parse::{Options, ParseFailure, SourceFile};
+use crate::source::ParsedSource;
 use crate::{Arc, EdgeId};
 
 /// What coverage.py's `PythonParser` knows about a file, plus which arcs each
@@ -118,13 +119,22 @@ pub fn analyze(
     options: &Options,
     patterns: &Patterns,
 ) -> Result<Analysis, AnalysisFailure> {
-    let file = SourceFile::parse(source, options)?;
-    let multiline = MultilineMap::from_source(&file);
+    ParsedSource::parse(source, options)?.analyze(raw_statements, patterns)
+}
+
+/// `analyze` for `file`, parsed already, with its `multiline` map.
+pub(crate) fn analyze_parsed(
+    file: &SourceFile<'_>,
+    multiline: &MultilineMap,
+    raw_statements: &[u32],
+    patterns: &Patterns,
+) -> Result<Analysis, AnalysisFailure> {
+    let source = file.text;
     let raw_statements: BTreeSet<u32> = raw_statements.iter().copied().collect();
     let exclude = compile_patterns(&patterns.exclude)?;
     let partial = compile_patterns(&patterns.partial)?;
 
-    let exclusions = find_exclusions(&file, &multiline, exclude.as_ref(), &raw_statements);
+    let exclusions = find_exclusions(file, multiline, exclude.as_ref(), &raw_statements);
     let ignored: BTreeSet<u32> = exclusions
         .excluded
         .union(&exclusions.docstrings)
@@ -136,18 +146,18 @@ pub fn analyze(
         .filter(|line| !ignored.contains(line))
         .collect();
 
-    let raw_arcs = find_arcs(&file, &multiline, &raw_statements);
+    let raw_arcs = find_arcs(file, multiline, &raw_statements);
     let no_branch = match &partial {
-        Some(regex) => lines_matching(source, regex, &multiline),
+        Some(regex) => lines_matching(source, regex, multiline),
         None => BTreeSet::new(),
     };
     Ok(Analysis {
         statements,
         excluded: exclusions.excluded,
         multiline: multiline.to_pairs(),
-        arcs: raw_arcs.normalized(&multiline),
+        arcs: raw_arcs.normalized(multiline),
         no_branch,
-        edges: raw_arcs.normalized_edges(&multiline),
+        edges: raw_arcs.normalized_edges(multiline),
         with_fixers: raw_arcs.with_fixers().clone(),
         entry_lines: raw_arcs.entry_lines,
     })

@@ -9,7 +9,8 @@
 //! - [`arcs`] finds the possible arcs with coverage.py 7.17's semantics, each
 //!   branch edge tagged with the [`EdgeId`] that observes it;
 //! - [`rewrite`] emits the rewritten text with probes and trampolines, the
-//!   line map and the probe table.
+//!   line map and the probe table;
+//! - [`source`] parses a file once for both its rewrite and its analysis.
 //!
 //! No PyO3 here: everything is testable with plain `cargo test`.
 
@@ -21,6 +22,7 @@ pub mod exclude;
 pub mod lines;
 pub mod parse;
 pub mod rewrite;
+pub mod source;
 pub mod syntax;
 
 use serde::{Deserialize, Serialize};
@@ -29,6 +31,7 @@ pub use analysis::{analyze, first_line, Analysis, AnalysisFailure, Patterns};
 pub use definitions::definition_lines;
 pub use parse::{Options, ParseFailure};
 pub use rewrite::{rewrite, LineOrigin, Rewrite};
+pub use source::ParsedSource;
 
 /// Synthetic line numbers at or above this value stand for probes: line
 /// `PROBE_BASE + k` is probe `k`. Line numbers are C ints, so this leaves room

@@ -29,6 +29,7 @@ use ruff_text_size::{Ranged, TextSize};
 
 use crate::lines::MultilineMap;
 use crate::parse::{Options, ParseFailure, SourceFile};
+use crate::source::ParsedSource;
 use crate::syntax::{case_is_irrefutable, constant_test};
 use crate::{EdgeId, Side};
 
@@ -57,12 +58,17 @@ pub struct Rewrite {
 
 /// Parses `source` and returns it with probes inserted on its branch edges.
 pub fn rewrite(source: &str, options: &Options) -> Result<Rewrite, ParseFailure> {
-    let file = SourceFile::parse(source, options)?;
-    let multiline = MultilineMap::from_source(&file);
-    let mut planner = Planner::new(&file, &multiline);
+    ParsedSource::parse(source, options)?.rewrite()
+}
+
+/// `file` (with its `multiline` map) with probes inserted on its branch edges.
+pub(crate) fn rewrite_parsed(
+    file: &SourceFile<'_>,
+    multiline: &MultilineMap,
+) -> Result<Rewrite, ParseFailure> {
+    let mut planner = Planner::new(file, multiline);
     planner.visit_body(&file.module().body);
     if let Some(line) = planner.too_deep_at {
-        drop_without_recursion(file);
         return Err(ParseFailure::TooDeep {
             line,
             limit: MAX_NESTING,
@@ -70,7 +76,7 @@ pub fn rewrite(source: &str, options: &Options) -> Result<Rewrite, ParseFailure>
     }
     let mut insertions = planner.insertions;
     insertions.sort_by_key(Insertion::order);
-    Ok(Emitter::new(&file).emit(&insertions))
+    Ok(Emitter::new(file).emit(&insertions))
 }
 
 /// A place where the rewritten text gets new lines.
@@ -586,47 +592,5 @@ impl<'s> Emitter<'s> {
         self.output.text.push_str(indent);
         self.output.text.push_str(statement);
         self.output.text.push_str(self.newline);
-    }
-}
-
-/// Drops a parsed file without recursing once per nesting level, which could
-/// overflow the stack on the very inputs refused for being too deep.
-fn drop_without_recursion(file: SourceFile) {
-    let mut pending: Vec<Stmt> = file.parsed.into_syntax().body.into_iter().collect();
-    while let Some(mut stmt) = pending.pop() {
-        match &mut stmt {
-            Stmt::FunctionDef(def) => pending.extend(std::mem::take(&mut def.body)),
-            Stmt::ClassDef(class) => pending.extend(std::mem::take(&mut class.body)),
-            Stmt::If(stmt) => {
-                pending.extend(std::mem::take(&mut stmt.body));
-                for clause in &mut stmt.elif_else_clauses {
-                    pending.extend(std::mem::take(&mut clause.body));
-                }
-            }
-            Stmt::For(stmt) => {
-                pending.extend(std::mem::take(&mut stmt.body));
-                pending.extend(std::mem::take(&mut stmt.orelse));
-            }
-            Stmt::While(stmt) => {
-                pending.extend(std::mem::take(&mut stmt.body));
-                pending.extend(std::mem::take(&mut stmt.orelse));
-            }
-            Stmt::With(stmt) => pending.extend(std::mem::take(&mut stmt.body)),
-            Stmt::Match(stmt) => {
-                for case in &mut stmt.cases {
-                    pending.extend(std::mem::take(&mut case.body));
-                }
-            }
-            Stmt::Try(stmt) => {
-                pending.extend(std::mem::take(&mut stmt.body));
-                for handler in &mut stmt.handlers {
-                    let ruff_python_ast::ExceptHandler::ExceptHandler(handler) = handler;
-                    pending.extend(std::mem::take(&mut handler.body));
-                }
-                pending.extend(std::mem::take(&mut stmt.orelse));
-                pending.extend(std::mem::take(&mut stmt.finalbody));
-            }
-            _ => {}
-        }
     }
 }

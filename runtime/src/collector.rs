@@ -16,7 +16,9 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
 use pyo3::types::{PyBytes, PyCode};
-use rcov_instrument::{Arc as LineArc, EdgeId, LineOrigin, Options, Patterns, PROBE_BASE};
+use rcov_instrument::{
+    Arc as LineArc, EdgeId, LineOrigin, Options, ParseFailure, ParsedSource, Patterns, PROBE_BASE,
+};
 
 use crate::code_cache::{file_identity, source_hash, CacheKey, CodeCache, Entry};
 use crate::compile::{
@@ -165,6 +167,7 @@ impl LazyHitsMap {
         self.map.get_or_init(|| {
             hits_map(
                 self.source.as_deref().unwrap_or_default(),
+                None,
                 raw_statements,
                 options,
             )
@@ -249,12 +252,18 @@ impl Collector {
         if let Some(module) = self.load_cached(py, hash, stamp, filename)? {
             return Ok(module);
         }
-        let (tree, probes, splits, warned) = if self.branch {
-            let options = target_options(py);
-            let rewritten =
-                py.detach(|| catch_panic("rewrite", || rcov_instrument::rewrite(source, &options)));
-            let rewrite = match rewritten {
-                Ok(rewrite) => rewrite,
+        let options = target_options(py);
+        let (tree, probes, splits, warned, parsed) = if self.branch {
+            // Parsed once, for the rewrite and then the hits map.
+            let rewritten = py.detach(|| {
+                catch_panic("rewrite", || {
+                    let parsed = ParsedSource::parse(source, &options)?;
+                    let rewrite = parsed.rewrite()?;
+                    Ok::<_, ParseFailure>((parsed, rewrite))
+                })
+            });
+            let (parsed, rewrite) = match rewritten {
+                Ok(rewritten) => rewritten,
                 Err(err) => return Err(original_verdict(py, source, filename, err)),
             };
             let lines = LineRemap::new(&rewrite.lines);
@@ -272,7 +281,7 @@ impl Collector {
             warnings.show(filename, Some(&lines))?;
             let tree = walk_tree(&compiled, self.rebuild(Some(&lines)))?;
             let splits = split_probes(&rewrite.lines);
-            (tree, rewrite.probes, splits, warned)
+            (tree, rewrite.probes, splits, warned, Some(parsed))
         } else {
             let (compiled, warnings) = compile_catching_warnings(py, source, filename)?;
             let warned = !warnings.is_empty();
@@ -282,6 +291,7 @@ impl Collector {
                 Vec::new(),
                 Vec::new(),
                 warned,
+                None,
             )
         };
         // A file that warns while compiling is compiled on every run, so that
@@ -289,13 +299,19 @@ impl Collector {
         // entry holds the file's hits map too, which a later run then does
         // not compute again at exit.
         let cache = self.cache.as_ref().filter(|_| !warned);
-        let map = match cache.and_then(|c| Some((c, marshalled(&tree.module)?))) {
-            Some((cache, code)) => {
-                let options = target_options(py);
+        let cached = cache.and_then(|c| Some((c, marshalled(&tree.module)?)));
+        // Made now when the source is parsed already or the cache keeps it;
+        // otherwise at exit, if ever.
+        let map = (parsed.is_some() || cached.is_some()).then(|| {
+            let raw_statements = &tree.facts.raw_statements;
+            py.detach(|| hits_map(source, parsed.as_ref(), raw_statements, &options))
+        });
+        let map = match (cached, map) {
+            (Some((cache, code)), Some(map)) => {
                 let entry = Entry {
                     source_lines: last_line(source),
                     probes: probes.clone(),
-                    hits_map: py.detach(|| hits_map(source, &tree.facts.raw_statements, &options)),
+                    hits_map: map,
                     facts: tree.facts.clone(),
                     code,
                 };
@@ -303,7 +319,8 @@ impl Collector {
                 py.detach(|| cache.store(&key, hash, stamp, &entry));
                 LazyHitsMap::known(entry.hits_map)
             }
-            None => LazyHitsMap::from_source(source),
+            (_, Some(map)) => LazyHitsMap::known(map),
+            (_, None) => LazyHitsMap::from_source(source),
         };
         let tables = FileTables {
             probes,
@@ -1123,16 +1140,23 @@ fn unmarshalled<'py>(py: Python<'py>, bytes: &[u8]) -> Option<Bound<'py, PyAny>>
 }
 
 /// What turns a file's hits into coverage.py's lines and arcs, from its
-/// analysis. Exclusion patterns do not change edges, so it uses none. A file
-/// the analyser cannot read (possible only in line mode, where nothing was
-/// rewritten) gets an empty one: its raw lines are reported.
-fn hits_map(source: &str, raw_statements: &[u32], options: &Options) -> HitsMap {
+/// analysis (of `parsed`, the source parsed already, if given). Exclusion
+/// patterns do not change edges, so it uses none. A file the analyser cannot
+/// read (possible only in line mode, where nothing was rewritten) gets an
+/// empty one: its raw lines are reported.
+fn hits_map(
+    source: &str,
+    parsed: Option<&ParsedSource<'_>>,
+    raw_statements: &[u32],
+    options: &Options,
+) -> HitsMap {
     let patterns = Patterns {
         exclude: Vec::new(),
         partial: Vec::new(),
     };
-    catch_panic("analyze", || {
-        rcov_instrument::analyze(source, raw_statements, options, &patterns)
+    catch_panic("analyze", || match parsed {
+        Some(parsed) => parsed.analyze(raw_statements, &patterns),
+        None => rcov_instrument::analyze(source, raw_statements, options, &patterns),
     })
     .map_or_else(|_| HitsMap::default(), |analysis| HitsMap::new(&analysis))
 }
