@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import CodeType
 
@@ -268,6 +269,14 @@ def importable_source(path: Path) -> str | None:
     return text
 
 
+def corpus_sources() -> Iterator[tuple[Path, str]]:
+    """Each corpus file that compiles as an importable module, with its text."""
+    for path in sorted(CORPUS.rglob("*.py")):
+        source = importable_source(path)
+        if source is not None:
+            yield path, source
+
+
 @pytest.mark.parametrize("branch", [True, False], ids=["branch", "line"])
 def test_cached_code_is_the_compiled_code_for_every_corpus_file(
     tmp_path: Path, branch: bool
@@ -277,10 +286,7 @@ def test_cached_code_is_the_compiled_code_for_every_corpus_file(
     nested code included) on the same lines."""
     cache = tmp_path / "cache"
     compared = 0
-    for path in sorted(CORPUS.rglob("*.py")):
-        source = importable_source(path)
-        if source is None:
-            continue
+    for path, source in corpus_sources():
         cold = _rcov.Collector(branch=branch, cache_dir=str(cache)).compile(source, str(path))
         written = entries(cache)
         warm = _rcov.Collector(branch=branch, cache_dir=str(cache)).compile(source, str(path))
@@ -300,10 +306,7 @@ def test_cached_statements_are_a_plain_compiles_for_every_corpus_file(
     source gives, and only for that source."""
     cache = str(tmp_path / "cache")
     compared = 0
-    for path in sorted(CORPUS.rglob("*.py")):
-        source = importable_source(path)
-        if source is None:
-            continue
+    for path, source in corpus_sources():
         reader = _rcov.Collector(branch=branch, cache_dir=cache)
         assert reader.raw_statements(str(path), source) is None  # nothing cached yet
         _rcov.Collector(branch=branch, cache_dir=cache).compile(source, str(path))
@@ -345,10 +348,7 @@ def test_compiled_code_has_a_plain_compiles_functions_for_every_corpus_file(
     same names and first lines, as CPython's compile of the source."""
     cache = str(tmp_path / "cache")
     compared = 0
-    for path in sorted(CORPUS.rglob("*.py")):
-        source = importable_source(path)
-        if source is None:
-            continue
+    for path, source in corpus_sources():
         plain = function_signatures(compile(source, str(path), "exec", dont_inherit=True))
         measuring = _rcov.Collector(branch=branch, cache_dir=cache)
         measuring.compile(source, str(path))

@@ -314,6 +314,11 @@ mod tests {
     use crate::runs::InOrder;
     use rcov_instrument::{Options, Patterns, Side};
 
+    /// The hash of the source `x = n`.
+    fn source(n: u32) -> u128 {
+        source_hash(&format!("x = {n}\n"))
+    }
+
     fn key(filename: &str, branch: bool) -> CacheKey<'_> {
         CacheKey {
             filename,
@@ -375,42 +380,25 @@ mod tests {
     fn stored_entry_is_loaded_for_the_same_source_only() {
         let dir = temp_dir("roundtrip");
         let cache = CodeCache::new(&dir);
+        assert_eq!(cache.load(&key("/p/a.py", true), source(1), None), None);
+        cache.store(&key("/p/a.py", true), source(1), None, &entry());
         assert_eq!(
-            cache.load(&key("/p/a.py", true), source_hash("x = 1\n"), None),
-            None
-        );
-        cache.store(
-            &key("/p/a.py", true),
-            source_hash("x = 1\n"),
-            None,
-            &entry(),
-        );
-        assert_eq!(
-            cache.load(&key("/p/a.py", true), source_hash("x = 1\n"), None),
+            cache.load(&key("/p/a.py", true), source(1), None),
             Some(entry())
         );
-        assert_eq!(
-            cache.load(&key("/p/a.py", true), source_hash("x = 2\n"), None),
-            None
-        );
-        assert_eq!(
-            cache.load(&key("/p/a.py", false), source_hash("x = 1\n"), None),
-            None
-        );
-        assert_eq!(
-            cache.load(&key("/p/b.py", true), source_hash("x = 1\n"), None),
-            None
-        );
+        assert_eq!(cache.load(&key("/p/a.py", true), source(2), None), None);
+        assert_eq!(cache.load(&key("/p/a.py", false), source(1), None), None);
+        assert_eq!(cache.load(&key("/p/b.py", true), source(1), None), None);
         let interpreter = CacheKey {
             interpreter: "3.13.0",
             ..key("/p/a.py", true)
         };
-        assert_eq!(cache.load(&interpreter, source_hash("x = 1\n"), None), None);
+        assert_eq!(cache.load(&interpreter, source(1), None), None);
         let build = CacheKey {
             build: "1234-9999",
             ..key("/p/a.py", true)
         };
-        assert_eq!(cache.load(&build, source_hash("x = 1\n"), None), None);
+        assert_eq!(cache.load(&build, source(1), None), None);
         fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -419,16 +407,13 @@ mod tests {
         let dir = temp_dir("read");
         let cache = CodeCache::new(&dir);
         let a = key("/p/a.py", true);
-        assert_eq!(cache.read(&a, source_hash("x = 1\n")), None);
-        cache.store(&a, source_hash("x = 1\n"), Some(stamp(1)), &entry());
+        assert_eq!(cache.read(&a, source(1)), None);
+        cache.store(&a, source(1), Some(stamp(1)), &entry());
         let file = dir.join(&entry_files(&dir)[0]);
         let stored = fs::read(&file).unwrap();
-        assert_eq!(cache.read(&a, source_hash("x = 1\n")), Some(entry()));
-        assert_eq!(cache.read(&a, source_hash("x = 2\n")), None);
-        assert_eq!(
-            cache.read(&key("/p/a.py", false), source_hash("x = 1\n")),
-            None
-        );
+        assert_eq!(cache.read(&a, source(1)), Some(entry()));
+        assert_eq!(cache.read(&a, source(2)), None);
+        assert_eq!(cache.read(&key("/p/a.py", false), source(1)), None);
         // Its stamp was not replaced (as `load` replaces one that differs).
         assert_eq!(fs::read(&file).unwrap(), stored);
         assert!(cache.load_unchanged(&a, stamp(1)).is_some());
@@ -439,21 +424,11 @@ mod tests {
     fn a_changed_source_replaces_its_entry() {
         let dir = temp_dir("replace");
         let cache = CodeCache::new(&dir);
-        cache.store(
-            &key("/p/a.py", true),
-            source_hash("x = 1\n"),
-            None,
-            &entry(),
-        );
-        cache.store(
-            &key("/p/a.py", true),
-            source_hash("x = 2\n"),
-            None,
-            &entry(),
-        );
+        cache.store(&key("/p/a.py", true), source(1), None, &entry());
+        cache.store(&key("/p/a.py", true), source(2), None, &entry());
         assert_eq!(entry_files(&dir).len(), 1);
         assert_eq!(
-            cache.load(&key("/p/a.py", true), source_hash("x = 2\n"), None),
+            cache.load(&key("/p/a.py", true), source(2), None),
             Some(entry())
         );
         fs::remove_dir_all(&dir).unwrap();
@@ -465,7 +440,7 @@ mod tests {
 
     #[test]
     fn damaged_entries_are_misses() {
-        let bytes = encode(&entry(), source_hash("x = 1\n"), None);
+        let bytes = encode(&entry(), source(1), None);
         assert_eq!(decode(&bytes), Some(entry()));
         for cut in [0, 8, HEADER_LEN, HEADER_LEN + 3, bytes.len() - 1] {
             assert_eq!(decode(&bytes[..cut]), None, "cut at {cut}");
@@ -488,27 +463,24 @@ mod tests {
         let dir = temp_dir("stamp");
         let cache = CodeCache::new(&dir);
         let a = key("/p/a.py", true);
-        cache.store(&a, source_hash("x = 1\n"), None, &entry());
+        cache.store(&a, source(1), None, &entry());
         assert_eq!(cache.load_unchanged(&a, stamp(1)), None);
-        cache.store(&a, source_hash("x = 1\n"), Some(stamp(1)), &entry());
+        cache.store(&a, source(1), Some(stamp(1)), &entry());
         assert_eq!(
             cache.load_unchanged(&a, stamp(1)),
-            Some((source_hash("x = 1\n"), entry()))
+            Some((source(1), entry()))
         );
         assert_eq!(cache.load_unchanged(&a, stamp(2)), None);
         // Same content, new stamp (a checkout, a `touch`): found by content,
         // and the new stamp replaces the old one.
-        assert_eq!(
-            cache.load(&a, source_hash("x = 1\n"), Some(stamp(2))),
-            Some(entry())
-        );
+        assert_eq!(cache.load(&a, source(1), Some(stamp(2))), Some(entry()));
         assert!(cache.load_unchanged(&a, stamp(2)).is_some());
         assert_eq!(cache.load_unchanged(&a, stamp(1)), None);
         // A racy file (no stamp) clears it.
-        assert_eq!(cache.load(&a, source_hash("x = 1\n"), None), Some(entry()));
+        assert_eq!(cache.load(&a, source(1), None), Some(entry()));
         assert_eq!(cache.load_unchanged(&a, stamp(2)), None);
         // Another content is a miss, whatever the stamp.
-        assert_eq!(cache.load(&a, source_hash("x = 2\n"), Some(stamp(3))), None);
+        assert_eq!(cache.load(&a, source(2), Some(stamp(3))), None);
         fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -517,16 +489,8 @@ mod tests {
         let dir = temp_dir("unwritable");
         fs::write(&dir, b"a file, not a directory").unwrap();
         let cache = CodeCache::new(dir.join("cache"));
-        cache.store(
-            &key("/p/a.py", true),
-            source_hash("x = 1\n"),
-            None,
-            &entry(),
-        );
-        assert_eq!(
-            cache.load(&key("/p/a.py", true), source_hash("x = 1\n"), None),
-            None
-        );
+        cache.store(&key("/p/a.py", true), source(1), None, &entry());
+        assert_eq!(cache.load(&key("/p/a.py", true), source(1), None), None);
         fs::remove_file(&dir).unwrap();
     }
 
@@ -539,15 +503,8 @@ mod tests {
                 std::thread::spawn(move || {
                     let cache = CodeCache::new(dir);
                     for _ in 0..50 {
-                        cache.store(
-                            &key("/p/a.py", true),
-                            source_hash("x = 1\n"),
-                            None,
-                            &entry(),
-                        );
-                        if let Some(found) =
-                            cache.load(&key("/p/a.py", true), source_hash("x = 1\n"), None)
-                        {
+                        cache.store(&key("/p/a.py", true), source(1), None, &entry());
+                        if let Some(found) = cache.load(&key("/p/a.py", true), source(1), None) {
                             assert_eq!(found, entry());
                         }
                     }
@@ -574,18 +531,8 @@ mod tests {
     fn old_entries_are_pruned_once_a_day() {
         let dir = temp_dir("prune");
         let cache = CodeCache::new(&dir);
-        cache.store(
-            &key("/p/old.py", true),
-            source_hash("x = 1\n"),
-            None,
-            &entry(),
-        );
-        cache.store(
-            &key("/p/new.py", true),
-            source_hash("x = 1\n"),
-            None,
-            &entry(),
-        );
+        cache.store(&key("/p/old.py", true), source(1), None, &entry());
+        cache.store(&key("/p/new.py", true), source(1), None, &entry());
         let old = cache.entry_path(&key("/p/old.py", true));
         let long_ago = SystemTime::now() - MAX_AGE - Duration::from_secs(60);
         fs::File::options()
@@ -599,10 +546,10 @@ mod tests {
         assert_eq!(entry_files(&dir).len(), 2);
         cache.prune_if_due(SystemTime::now() + PRUNE_EVERY + Duration::from_secs(60));
         assert!(cache
-            .load(&key("/p/old.py", true), source_hash("x = 1\n"), None)
+            .load(&key("/p/old.py", true), source(1), None)
             .is_none());
         assert!(cache
-            .load(&key("/p/new.py", true), source_hash("x = 1\n"), None)
+            .load(&key("/p/new.py", true), source(1), None)
             .is_some());
         fs::remove_dir_all(&dir).unwrap();
     }
