@@ -6,6 +6,7 @@
 //! - [`lines`] computes the multi-line statement map (coverage.py's, from tokens);
 //! - [`exclude`] finds excluded lines, docstrings and `no branch` lines;
 //! - [`definitions`] finds the `def`/`class` line of decorated definitions;
+//! - [`highlight`] turns source into highlighted HTML lines for the HTML report;
 //! - [`arcs`] finds the possible arcs with coverage.py 7.17's semantics, each
 //!   branch edge tagged with the [`EdgeId`] that observes it;
 //! - [`rewrite`] emits the rewritten text with probes and trampolines, the
@@ -19,6 +20,7 @@ pub mod arcs;
 pub mod definitions;
 pub mod depth;
 pub mod exclude;
+pub mod highlight;
 pub mod lines;
 pub mod parse;
 pub mod rewrite;

@@ -188,6 +188,11 @@ def definition_lines(source: str) -> dict[int, int]:
     Python's `ast` `lineno`) of every decorated definition of `source`.
     Raises InstrumentError if it cannot be parsed."""
 
+def highlight_lines(source: str, builtins: frozenset[str]) -> list[str] | None:
+    """Each line of `source` as escaped HTML with highlighting spans
+    (`builtins`: the names to mark as builtins); None if rcov's parser
+    rejects it."""
+
 def decode_utf8(data: bytes) -> str | None:
     """The text of a source file that is UTF-8 without a coding cookie, as
     importlib.util.decode_source gives it (BOM dropped, newlines made "\\n");

@@ -5,9 +5,10 @@
 //! measured files; a run's own report passes the walk it made already), then
 //! hands the raw statements to `instrument`'s analysis.
 //! The arithmetic lives in `results`; these classes only carry it to Python.
-//! `definition_lines` is what function listings need of a file's syntax.
+//! `definition_lines` is what function listings need of a file's syntax,
+//! `highlight_lines` what the HTML report shows of it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use pyo3::prelude::*;
 use rcov_instrument::{Analysis, Arc as LineArc, Patterns};
@@ -24,6 +25,25 @@ pub fn definition_lines(py: Python<'_>, source: &str) -> Result<BTreeMap<u32, u3
     py.detach(|| {
         catch_panic("definition lines", || {
             rcov_instrument::definition_lines(source, &options)
+        })
+    })
+}
+
+/// Each line of `source` as highlighted HTML (see `instrument::highlight`),
+/// `builtins` being the running Python's builtin names; None if it cannot be
+/// parsed.
+#[pyfunction]
+pub fn highlight_lines(
+    py: Python<'_>,
+    source: &str,
+    builtins: HashSet<String>,
+) -> Result<Option<Vec<String>>, RcovError> {
+    let options = target_options(py);
+    py.detach(|| {
+        catch_panic("highlight", || {
+            Ok::<_, RcovError>(rcov_instrument::highlight::highlight_lines(
+                source, &options, &builtins,
+            ))
         })
     })
 }
