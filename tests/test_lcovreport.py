@@ -9,9 +9,11 @@ from rcov's data, when its start was recorded, which must say the same.
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import shutil
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -186,3 +188,47 @@ def test_html_sentences_say_why() -> None:
     )
     assert ArcPhrases(parse_source("if x: y()\n")).missed(1, -1) == "line 1 didn't exit the module"
     assert ArcPhrases(parse_source(None)).missed(3, -2) == "line 3 didn't jump to the function exit"
+
+
+def ast_def_regions(source: str) -> list[tuple[str, int, set[int]]]:
+    """The reference: coverage.py's regions of `def`s, from Python's `ast`."""
+    regions: list[tuple[str, int, set[int]]] = []
+    fields = ("body", "orelse", "finalbody", "handlers", "cases")
+
+    def visit(node: ast.AST, names: list[str], enclosing: set[int] | None) -> None:
+        for field in fields:
+            for child in getattr(node, field, ()):
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    end = child.body[-1].end_lineno or child.body[-1].lineno
+                    lines = set(range(child.body[0].lineno, end + 1))
+                    if enclosing is not None:
+                        enclosing -= lines
+                    regions.append((".".join([*names, child.name]), child.lineno, lines))
+                    visit(child, [*names, child.name], lines)
+                elif isinstance(child, ast.ClassDef):
+                    visit(child, [*names, child.name], enclosing)
+                else:
+                    visit(child, names, enclosing)
+
+    visit(ast.parse(source), [], None)
+    return regions
+
+
+def test_def_regions_are_asts_for_the_corpus_and_standard_library() -> None:
+    from rcov.functions import def_regions
+
+    corpus = Path(__file__).resolve().parent / "corpus"
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    compared = functions = 0
+    for path in sorted([*corpus.rglob("*.py"), *stdlib.glob("*.py")]):
+        source = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            expected = ast_def_regions(source)
+        except SyntaxError:
+            continue
+        found = [(r.name, r.start, r.lines) for r in def_regions(source)]
+        assert sorted(found, key=str) == sorted(expected, key=str), path
+        compared += 1
+        functions += len(expected)
+    assert compared > 200
+    assert functions > 5000

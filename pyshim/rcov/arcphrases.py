@@ -42,7 +42,7 @@ class _Scope:
 
 # The fields of an ast node that hold statements (or handlers and cases,
 # which hold statements).
-STATEMENT_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+_STATEMENT_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
 
 
 def parse_source(source: str | None) -> ast.Module | None:
@@ -64,7 +64,7 @@ def _statements(tree: ast.Module) -> Iterator[ast.AST]:
         node = pending.popleft()
         yield node
         for field in node._fields:
-            if field in STATEMENT_FIELDS:
+            if field in _STATEMENT_FIELDS:
                 pending.extend(getattr(node, field))
 
 

@@ -3,10 +3,11 @@
 A function here is any code object: the module, each class body, `def`,
 `lambda` and generator expression, as CPython compiles the file. That is the
 unit rcov records at run time (one PY_START event per code object), named by
-`(co_qualname, co_firstlineno)`. To list the functions that never ran, the
-file is compiled again at report time and its code tree walked: the same
-names come out, and no second parser can disagree with CPython about what a
-code object is.
+`(co_qualname, co_firstlineno)`. To list the functions that never ran, a
+report walks the code tree rcov compiled (the run's, or the code cache's,
+whose code objects are a plain compile's), or compiles the file again: the
+same names come out, and no second parser can disagree with CPython about
+what a code object is.
 
 `co_firstlineno` of a decorated function or class is its first decorator's
 line; reports show the `def`/`class` line, as coverage.py's regions and
@@ -15,7 +16,6 @@ line; reports show the `def`/`class` line, as coverage.py's regions and
 
 from __future__ import annotations
 
-import ast
 import warnings
 from collections.abc import Iterator, Sequence
 from types import CodeType
@@ -164,30 +164,8 @@ class DefRegion:
         self.lines = lines
 
 
-def def_regions(tree: ast.Module) -> list[DefRegion]:
-    """The `def` regions of the source parsed to `tree`, in the order the
-    definitions start."""
-    from .arcphrases import STATEMENT_FIELDS
-
-    regions: list[DefRegion] = []
-
-    def visit(node: ast.AST, names: list[str], enclosing: set[int] | None) -> None:
-        for field in node._fields:
-            if field not in STATEMENT_FIELDS:
-                continue
-            for child in getattr(node, field):
-                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    end = child.body[-1].end_lineno or child.body[-1].lineno
-                    lines = set(range(child.body[0].lineno, end + 1))
-                    if enclosing is not None:
-                        enclosing -= lines
-                    qualified = [*names, child.name]
-                    regions.append(DefRegion(".".join(qualified), child.lineno, lines))
-                    visit(child, qualified, lines)
-                elif isinstance(child, ast.ClassDef):
-                    visit(child, [*names, child.name], enclosing)
-                else:
-                    visit(child, names, enclosing)
-
-    visit(tree, [], None)
-    return regions
+def def_regions(source: str) -> list[DefRegion]:
+    """The `def` regions of `source`, in the order the definitions start
+    (found by rcov's parser). Raises `_rcov.InstrumentError` if it cannot
+    parse `source`."""
+    return [DefRegion(name, start, set(lines)) for name, start, lines in _rcov.def_regions(source)]

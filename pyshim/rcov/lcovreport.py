@@ -28,7 +28,6 @@ from .summary import FileReport, Numbers
 # Names for annotations only: the typing module is not loaded at run time.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import ast
     from typing import TextIO
 
     from .arcphrases import ArcPhrases
@@ -93,10 +92,14 @@ def _branch_records(report: FileReport, phrases: Callable[[], ArcPhrases], out: 
         out.write(f"BRH:{sum(taken for _, taken in stats.values())}\n")
 
 
-def _function_records(report: FileReport, tree: ast.Module, out: TextIO) -> None:
+def _function_records(report: FileReport, source: str, out: TextIO) -> None:
+    from . import _rcov
     from .functions import def_regions
 
-    regions = [r for r in def_regions(tree) if r.lines]
+    try:
+        regions = [r for r in def_regions(source) if r.lines]
+    except _rcov.InstrumentError:
+        return
     if not regions:
         return
     result = report.result
@@ -156,19 +159,18 @@ def _file_record(report: FileReport, out: TextIO, *, branch: bool, line_checksum
     if nums.n_statements > 0:
         out.write(f"LF:{nums.n_statements}\n")
         out.write(f"LH:{nums.n_executed}\n")
-    from .arcphrases import ArcPhrases, parse_source
-
-    # Parsed once, for the function records and the branches' phrases.
-    tree = parse_source(text())
-    if tree is not None:
-        _function_records(report, tree, out)
+    code = text()
+    if code is not None:
+        _function_records(report, code, out)
 
     if branch:
         phrases: list[ArcPhrases] = []
 
         def arc_phrases() -> ArcPhrases:
             if not phrases:
-                phrases.append(ArcPhrases(tree))
+                from .arcphrases import ArcPhrases, parse_source
+
+                phrases.append(ArcPhrases(parse_source(text())))
             return phrases[0]
 
         _branch_records(report, arc_phrases, out)

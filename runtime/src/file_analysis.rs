@@ -29,6 +29,31 @@ pub fn definition_lines(py: Python<'_>, source: &str) -> Result<BTreeMap<u32, u3
     })
 }
 
+/// The `def` regions of `source` (see `instrument::definitions`): each
+/// function's qualified name, `def` line and the lines that are its own.
+#[pyfunction]
+pub fn def_regions(
+    py: Python<'_>,
+    source: &str,
+) -> Result<Vec<(String, u32, Vec<u32>)>, RcovError> {
+    let options = target_options(py);
+    let regions = py.detach(|| {
+        catch_panic("def regions", || {
+            rcov_instrument::definitions::def_regions(source, &options)
+        })
+    })?;
+    Ok(regions
+        .into_iter()
+        .map(|region| {
+            (
+                region.name,
+                region.start,
+                region.lines.into_iter().collect(),
+            )
+        })
+        .collect())
+}
+
 /// Each line of `source` as highlighted HTML (see `instrument::highlight`),
 /// `builtins` being the running Python's builtin names; None if it cannot be
 /// parsed.
