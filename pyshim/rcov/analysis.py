@@ -50,8 +50,8 @@ def file_reports(
 
     `include`/`omit` are glob patterns (coverage.py's report options) that
     narrow the files reported. A file that can no longer be read or parsed is
-    left out with a warning. Listing a file's functions compiles and parses it
-    again: without `functions` (a report that shows none) they are None.
+    left out with a warning. Listing a file's functions needs its code:
+    without `functions` (a report that shows none) they are None.
     `compiled_by` is a collector that may know what rcov compiled a file
     to, in its run or through the code cache (then its statements and
     functions are found without compiling it), under the name

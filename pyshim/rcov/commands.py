@@ -214,8 +214,8 @@ def _load(
     ns: argparse.Namespace, settings: Settings, *, functions: bool
 ) -> tuple[list[FileReport], bool]:
     """Combine parallel files, read the data file, analyse: (reports, branch).
-    Each file's functions are listed (which compiles it again) only with
-    `functions`, for the reports that show them."""
+    Each file's functions are listed (which compiles the files the code cache
+    does not have) only with `functions`, for the reports that show them."""
     from .analysis import file_reports
     from .filters import canonical_path
 
@@ -228,7 +228,6 @@ def _load(
         raise CommandError(str(exc)) from None
     include = _list(ns.include)
     omit = _list(ns.omit)
-    cwd = canonical_path(os.getcwd())
     # The code cache knows the statements and code of every file a run
     # compiled: a report that finds them there compiles nothing (a collector
     # that never starts measuring only reads the cache).
@@ -240,7 +239,7 @@ def _load(
             partial=settings.partial,
             include=settings.report_include if include is None else include,
             omit=settings.report_omit if omit is None else omit,
-            cwd=cwd,
+            cwd=canonical_path(os.getcwd()),
             warn=_say,
             functions=functions,
             compiled_by=cached,
