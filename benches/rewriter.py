@@ -8,7 +8,10 @@ so a busy machine does not inflate it) of:
 
 - `rcov._rcov.rewrite`: parse + analysis + rewrite to text with probes;
 - `Collector(branch=True).compile`: rewrite + CPython compile + line-table
-  remap + registration, end to end, as the import hook does it;
+  remap + the hits map (the analysis that turns hits into lines and arcs,
+  made from the rewrite's parse; until 2026-11-30 a run without a cache
+  made it at exit, so this figure left it out) + registration, end to end,
+  as the import hook does it;
 - `Collector(branch=False).compile`: line mode (no probes to insert);
 - `rcov._rcov.FileAnalysis`: the static analysis the report needs;
 - plain `compile(source, path, "exec")`, the baseline an import pays anyway.
