@@ -7,10 +7,13 @@ coverage.py, so that tests compare what a user would see.
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
+import sysconfig
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,3 +69,18 @@ def run_rcov(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Run:
 def run_coverage(cwd: Path, *args: str) -> Run:
     """`python -m coverage args` in `cwd` (coverage.py 7.17, the reference)."""
     return run_python(cwd, "-m", "coverage", *args)
+
+
+def parsed_corpus_and_stdlib() -> Iterator[tuple[Path, str, ast.Module]]:
+    """Every file of tests/corpus and the standard library's top level that
+    Python's `ast` parses, with its text and tree (the references that rcov's
+    own parser is checked against)."""
+    corpus = Path(__file__).resolve().parent / "corpus"
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    for path in sorted([*corpus.rglob("*.py"), *stdlib.glob("*.py")]):
+        source = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        yield path, source, tree

@@ -13,10 +13,10 @@ import ast
 import io
 import re
 import shutil
-import sysconfig
 from pathlib import Path
 
 import pytest
+from pyshim_helpers import parsed_corpus_and_stdlib
 from rcov import _rcov
 from rcov.lcovreport import line_hash, write_lcov
 from rcov.summary import FileReport
@@ -190,7 +190,7 @@ def test_html_sentences_say_why() -> None:
     assert ArcPhrases(parse_source(None)).missed(3, -2) == "line 3 didn't jump to the function exit"
 
 
-def ast_def_regions(source: str) -> list[tuple[str, int, set[int]]]:
+def ast_def_regions(tree: ast.Module) -> list[tuple[str, int, set[int]]]:
     """The reference: coverage.py's regions of `def`s, from Python's `ast`."""
     regions: list[tuple[str, int, set[int]]] = []
     fields = ("body", "orelse", "finalbody", "handlers", "cases")
@@ -210,22 +210,16 @@ def ast_def_regions(source: str) -> list[tuple[str, int, set[int]]]:
                 else:
                     visit(child, names, enclosing)
 
-    visit(ast.parse(source), [], None)
+    visit(tree, [], None)
     return regions
 
 
 def test_def_regions_are_asts_for_the_corpus_and_standard_library() -> None:
     from rcov.functions import def_regions
 
-    corpus = Path(__file__).resolve().parent / "corpus"
-    stdlib = Path(sysconfig.get_paths()["stdlib"])
     compared = functions = 0
-    for path in sorted([*corpus.rglob("*.py"), *stdlib.glob("*.py")]):
-        source = path.read_text(encoding="utf-8", errors="replace")
-        try:
-            expected = ast_def_regions(source)
-        except SyntaxError:
-            continue
+    for path, source, tree in parsed_corpus_and_stdlib():
+        expected = ast_def_regions(tree)
         found = [(r.name, r.start, r.lines) for r in def_regions(source)]
         assert sorted(found, key=str) == sorted(expected, key=str), path
         compared += 1

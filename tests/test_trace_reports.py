@@ -10,11 +10,17 @@ from __future__ import annotations
 import ast
 import json
 import sqlite3
-import sysconfig
 from pathlib import Path
 
 import pytest
-from pyshim_helpers import Run, run_coverage, run_python, run_rcov, write_files
+from pyshim_helpers import (
+    Run,
+    parsed_corpus_and_stdlib,
+    run_coverage,
+    run_python,
+    run_rcov,
+    write_files,
+)
 from rcov import _rcov
 
 PROGRAM = """\
@@ -286,10 +292,10 @@ def test_child_processes_count_too(tmp_path: Path) -> None:
     assert ((child, "<module>", 1), (child, "f", 1)) in data.calls()
 
 
-def ast_definition_lines(source: str) -> dict[int, int]:
+def ast_definition_lines(tree: ast.Module) -> dict[int, int]:
     """The reference: Python's `ast` (first decorator's line -> `lineno`)."""
     lines: dict[int, int] = {}
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(tree):
         definition = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
         if isinstance(node, definition) and node.decorator_list:
             lines[min(d.lineno for d in node.decorator_list)] = node.lineno
@@ -299,15 +305,9 @@ def ast_definition_lines(source: str) -> dict[int, int]:
 def test_definition_lines_are_pythons_for_the_corpus_and_standard_library() -> None:
     """Listings show a decorated definition at its `def`/`class` line, as
     Python's `ast` gives it: rcov's parser finds the same lines."""
-    corpus = Path(__file__).resolve().parent / "corpus"
-    stdlib = Path(sysconfig.get_paths()["stdlib"])
     compared = decorated = 0
-    for path in sorted([*corpus.rglob("*.py"), *stdlib.glob("*.py")]):
-        source = path.read_text(encoding="utf-8", errors="replace")
-        try:
-            expected = ast_definition_lines(source)
-        except SyntaxError:
-            continue
+    for path, source, tree in parsed_corpus_and_stdlib():
+        expected = ast_definition_lines(tree)
         assert _rcov.definition_lines(source) == expected, path
         compared += 1
         decorated += len(expected)
