@@ -65,8 +65,9 @@ class Collector:
         on every registered code object (and on those compiled later). Returns the
         tool id; if already started, returns it again. Raises RuntimeError when
         tool ids 0-5 are all in use."""
-    def stop(self) -> None:
-        """Stop measuring and free the tool id. Hits are kept."""
+    def stop(self, at_exit: bool = False) -> None:
+        """Stop measuring and free the tool id. Hits are kept. `at_exit`: the
+        process is ending, so code objects keep their (now unheard) events."""
     @property
     def tool_id(self) -> int | None:
         """The sys.monitoring tool id held while measuring, else None."""

@@ -242,7 +242,9 @@ def pytest_sessionfinish(session: TestSession, exitstatus: int) -> None:
     if state is None or not state.owner:
         return
     try:
-        state.session.finish()
+        # pytest may go on running code in this process (pytester's in-process
+        # runs): measured code objects are left without events.
+        state.session.finish(at_exit=False)
     finally:
         state.clean_up()
     _make_reports(state, session.config)

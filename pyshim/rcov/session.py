@@ -114,12 +114,13 @@ class Session:
                 return code
         return compile(data, path, "exec", dont_inherit=True)
 
-    def stop(self) -> None:
+    def stop(self, at_exit: bool = False) -> None:
+        """Stop measuring; `at_exit`: for good, the process is ending."""
         if self._started:
             self._started = False
             uninstall(self.finder)
             unguard(self.collector)
-            self.collector.stop()
+            self.collector.stop(at_exit=at_exit)
 
     def data(self) -> _rcov.CoverageData:
         """What was measured: every measured or never-imported file's lines
@@ -307,13 +308,14 @@ class Session:
 
             write_functions(reports, out)
 
-    def finish(self) -> None:
-        """Stop measuring and write the reports; never raises."""
+    def finish(self, at_exit: bool = True) -> None:
+        """Stop measuring and write the reports; never raises. `at_exit`:
+        the process is ending (see `Collector.stop`)."""
         if self._finished or os.getpid() != self._pid:
             return
         self._finished = True
         try:
-            self.stop()
+            self.stop(at_exit=at_exit)
             data = self.data()
             self.save(data)
             data = self._with_children(data)

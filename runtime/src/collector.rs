@@ -407,14 +407,25 @@ impl Collector {
         Ok(monitor.tool())
     }
 
-    fn stop(&self, py: Python<'_>) -> PyResult<()> {
+    /// Stops measuring and frees the tool id. With `at_exit` (the process is
+    /// ending: nothing will measure again) the code objects keep their local
+    /// events: with the callbacks unregistered they report to no one, and
+    /// turning them off would re-instrument every measured code object that
+    /// still has any (for a large import, a millisecond at each exit).
+    #[pyo3(signature = (at_exit=false))]
+    fn stop(&self, py: Python<'_>, at_exit: bool) -> PyResult<()> {
         self.code_files.record_runs(py);
         let (monitor, code_objects) = {
             let mut state = self.lock(py);
             let Some(monitor) = state.monitor.take() else {
                 return Ok(());
             };
-            (monitor, state.all_code_objects(py))
+            let code_objects = if at_exit {
+                Vec::new()
+            } else {
+                state.all_code_objects(py)
+            };
+            (monitor, code_objects)
         };
         let turned_off = monitor.set_events(py, &self.code_files, code_objects, Arming::Off);
         monitor.stop(py)?;

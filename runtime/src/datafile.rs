@@ -10,18 +10,22 @@
 //!
 //! A save must never leave a corrupt file nor lose the existing one, whatever
 //! kills the process and when: the data is written to a temporary file in the
-//! target's directory (same file system, so the rename is atomic), fsynced,
-//! renamed over the target, and the directory fsynced. A reader therefore sees
-//! the old file or the new one, never a mix. The temporary name
+//! target's directory (same file system, so the rename is atomic) and renamed
+//! over the target. A reader therefore sees the old file or the new one, never
+//! a mix. Nothing is fsynced, as coverage.py does not: that would guard only
+//! against a crash of the machine itself, and costs every run a disk flush
+//! (milliseconds, more on a busy disk). The temporary name
 //! (`.rcov-tmp-<pid>-<random>-<name>`) starts with its own prefix, so that a
 //! leftover from a killed save is never taken for a parallel data file
 //! (`<name>.*`) by rcov's or coverage.py's `combine`.
 //!
 //! Pure Rust (rusqlite with its bundled SQLite), unit-tested with `cargo test`.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rusqlite::types::ToSql;
 use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension, Transaction};
 
 use crate::coverage_data::{CoverageData, DataError, FileData};
@@ -138,27 +142,12 @@ pub fn write(
         });
     }
     let temp = temp_path(target);
-    let result = write_file(&temp, target, data, meta).and_then(|()| {
-        fs::rename(&temp, target).map_err(io_error("write", target))?;
-        sync_directory(target);
-        Ok(())
-    });
+    let result = write_file(&temp, target, data, meta)
+        .and_then(|()| fs::rename(&temp, target).map_err(io_error("write", target)));
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }
     result
-}
-
-/// Makes the rename durable. Best effort: some file systems cannot fsync a
-/// directory, and the data itself is already safe.
-fn sync_directory(target: &Path) {
-    let dir = match target.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    if let Ok(handle) = fs::File::open(dir) {
-        let _ = handle.sync_all();
-    }
 }
 
 /// Writes the complete data file at `path` (the temporary file); errors name
@@ -171,106 +160,103 @@ fn write_file(
 ) -> Result<(), DataError> {
     let err = sqlite_error(target);
     let _ = fs::remove_file(path);
-    {
-        let mut con = Connection::open(path).map_err(&err)?;
-        // Nothing needs rolling back in a file nobody sees until it is
-        // complete; durability comes from the fsync below.
-        con.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
-            .map_err(&err)?;
-        let tx = con.transaction().map_err(&err)?;
-        tx.execute_batch(SCHEMA).map_err(&err)?;
-        tx.execute(
-            "INSERT INTO coverage_schema (version) VALUES (?1)",
-            params![SCHEMA_VERSION],
-        )
+    let mut con = Connection::open(path).map_err(&err)?;
+    // Nothing needs rolling back in a file nobody sees until it is complete.
+    con.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
         .map_err(&err)?;
-        {
-            let mut insert_meta = tx
-                .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")
-                .map_err(&err)?;
-            for (key, value) in meta {
-                insert_meta.execute(params![key, value]).map_err(&err)?;
-            }
-            if let Some(has_arcs) = data.has_arcs {
-                insert_meta
-                    .execute(params!["has_arcs", if has_arcs { "1" } else { "0" }])
-                    .map_err(&err)?;
-            }
+    let tx = con.transaction().map_err(&err)?;
+    tx.execute_batch(SCHEMA).map_err(&err)?;
+    tx.execute(
+        "INSERT INTO coverage_schema (version) VALUES (?1)",
+        params![SCHEMA_VERSION],
+    )
+    .map_err(&err)?;
+    {
+        let mut insert_meta = tx
+            .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")
+            .map_err(&err)?;
+        for (key, value) in meta {
+            insert_meta.execute(params![key, value]).map_err(&err)?;
         }
-        let mut contexts = data.contexts();
-        if contexts.is_empty() {
-            contexts.insert("");
+        if let Some(has_arcs) = data.has_arcs {
+            insert_meta
+                .execute(params!["has_arcs", if has_arcs { "1" } else { "0" }])
+                .map_err(&err)?;
         }
-        let context_ids: std::collections::BTreeMap<&str, i64> =
-            contexts.into_iter().zip(1..).collect();
-        {
-            let mut insert_context = tx
-                .prepare("INSERT INTO context (id, context) VALUES (?1, ?2)")
-                .map_err(&err)?;
-            for (context, id) in &context_ids {
-                insert_context.execute(params![id, context]).map_err(&err)?;
-            }
-            let mut insert_file = tx
-                .prepare("INSERT INTO file (id, path) VALUES (?1, ?2)")
-                .map_err(&err)?;
-            let mut insert_bits = tx
-                .prepare("INSERT INTO line_bits (file_id, context_id, numbits) VALUES (?1, ?2, ?3)")
-                .map_err(&err)?;
-            let mut arc_rows = Vec::new();
-            for (id, (file, by_context)) in (1i64..).zip(&data.files) {
-                insert_file.execute(params![id, file]).map_err(&err)?;
-                for (context, file_data) in by_context {
-                    let context_id = context_ids[context.as_str()];
-                    if data.has_arcs == Some(true) {
-                        let arcs = file_data.arcs.iter();
-                        arc_rows.extend(
-                            arcs.map(|&(from, to)| {
-                                [id, context_id, i64::from(from), i64::from(to)]
-                            }),
-                        );
-                    } else if !file_data.lines.is_empty() {
-                        insert_bits
-                            .execute(params![id, context_id, nums_to_numbits(&file_data.lines)])
-                            .map_err(&err)?;
-                    }
-                }
-            }
-            insert_arcs(&tx, &arc_rows).map_err(&err)?;
-        }
-        let file_ids = data.files.keys().map(String::as_str).zip(1i64..).collect();
-        trace_data::write_tables(&tx, &data.trace, &file_ids).map_err(&err)?;
-        tx.commit().map_err(&err)?;
-        con.close().map_err(|(_, e)| err(e))?;
     }
-    fs::File::open(path)
-        .and_then(|file| file.sync_all())
-        .map_err(io_error("write", target))
+    let mut contexts = data.contexts();
+    if contexts.is_empty() {
+        contexts.insert("");
+    }
+    let context_ids: BTreeMap<&str, i64> = contexts.into_iter().zip(1..).collect();
+    let contexts: Vec<(&str, i64)> = context_ids.iter().map(|(&c, &id)| (c, id)).collect();
+    insert_rows(&tx, "context (context, id)", &contexts, |(context, id)| {
+        [context, id]
+    })
+    .map_err(&err)?;
+    let files: Vec<(i64, &str)> = (1..).zip(data.files.keys().map(String::as_str)).collect();
+    insert_rows(&tx, "file (id, path)", &files, |(id, path)| [id, path]).map_err(&err)?;
+    let mut arcs = Vec::new();
+    let mut line_bits = Vec::new();
+    for (id, by_context) in (1i64..).zip(data.files.values()) {
+        for (context, file_data) in by_context {
+            let context_id = context_ids[context.as_str()];
+            if data.has_arcs == Some(true) {
+                let rows = file_data.arcs.iter();
+                arcs.extend(rows.map(|&(from, to)| [id, context_id, from.into(), to.into()]));
+            } else if !file_data.lines.is_empty() {
+                line_bits.push((id, context_id, nums_to_numbits(&file_data.lines)));
+            }
+        }
+    }
+    insert_rows(
+        &tx,
+        "arc (file_id, context_id, fromno, tono)",
+        &arcs,
+        |[file, context, from, to]| [file, context, from, to],
+    )
+    .map_err(&err)?;
+    insert_rows(
+        &tx,
+        "line_bits (file_id, context_id, numbits)",
+        &line_bits,
+        |(file, context, bits)| [file, context, bits],
+    )
+    .map_err(&err)?;
+    let file_ids = data.files.keys().map(String::as_str).zip(1i64..).collect();
+    trace_data::write_tables(&tx, &data.trace, &file_ids).map_err(&err)?;
+    tx.commit().map_err(&err)?;
+    con.close().map_err(|(_, e)| err(e))
 }
 
-/// Rows of the arc table per INSERT statement. A statement per row costs
-/// more than the row: 10,000 arcs take about 2.5 times as long that way.
-const ARC_ROWS_PER_INSERT: usize = 64;
+/// Rows per INSERT statement. A statement per row costs more than the row:
+/// 10,000 arcs take about 2.5 times as long that way.
+const ROWS_PER_INSERT: usize = 64;
 
-/// Inserts `rows` (file id, context id, from, to) into the arc table, in
-/// the order given (the table's unique index grows at its end when they
-/// come sorted).
-fn insert_arcs(tx: &Transaction<'_>, rows: &[[i64; 4]]) -> rusqlite::Result<()> {
+/// Inserts `rows` into `table` (its name and the columns `values` gives,
+/// `"arc (file_id, context_id, fromno, tono)"`), in the order given (a
+/// table's unique index grows at its end when they come sorted).
+pub(crate) fn insert_rows<T, const N: usize>(
+    tx: &Transaction<'_>,
+    table: &str,
+    rows: &[T],
+    values: impl for<'a> Fn(&'a T) -> [&'a dyn ToSql; N],
+) -> rusqlite::Result<()> {
     let insert = |count: usize| {
-        let values = vec!["(?, ?, ?, ?)"; count].join(", ");
-        tx.prepare(&format!(
-            "INSERT INTO arc (file_id, context_id, fromno, tono) VALUES {values}"
-        ))
+        let row = format!("({})", vec!["?"; N].join(", "));
+        let rows = vec![row.as_str(); count].join(", ");
+        tx.prepare(&format!("INSERT INTO {table} VALUES {rows}"))
     };
-    let mut chunks = rows.chunks_exact(ARC_ROWS_PER_INSERT);
+    let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
     if chunks.len() > 0 {
-        let mut full = insert(ARC_ROWS_PER_INSERT)?;
+        let mut full = insert(ROWS_PER_INSERT)?;
         for chunk in &mut chunks {
-            full.execute(params_from_iter(chunk.iter().flatten()))?;
+            full.execute(params_from_iter(chunk.iter().flat_map(&values)))?;
         }
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        insert(rest.len())?.execute(params_from_iter(rest.iter().flatten()))?;
+        insert(rest.len())?.execute(params_from_iter(rest.iter().flat_map(&values)))?;
     }
     Ok(())
 }
@@ -321,7 +307,7 @@ pub fn read(path: &Path) -> Result<CoverageData, DataError> {
     let has_arcs = has_arcs.map(|value| value.trim().parse::<i64>().unwrap_or(0) != 0);
     let mut data = CoverageData::new(has_arcs);
 
-    let mut paths = std::collections::BTreeMap::new();
+    let mut paths = BTreeMap::new();
     {
         let mut stmt = con.prepare("SELECT id, path FROM file").map_err(&err)?;
         let rows = stmt
@@ -335,7 +321,7 @@ pub fn read(path: &Path) -> Result<CoverageData, DataError> {
             paths.insert(id, file);
         }
     }
-    let mut contexts = std::collections::BTreeMap::new();
+    let mut contexts = BTreeMap::new();
     {
         let mut stmt = con
             .prepare("SELECT id, context FROM context")
@@ -482,7 +468,7 @@ mod tests {
         let arcs = |count: i32| (1..=count).map(|line| (line, line + 1));
         data.add_arcs("/src/a.py", "", arcs(150)).unwrap();
         data.add_arcs("/src/a.py", "test_a", arcs(70)).unwrap();
-        data.add_arcs("/src/b.py", "", arcs(ARC_ROWS_PER_INSERT as i32))
+        data.add_arcs("/src/b.py", "", arcs(ROWS_PER_INSERT as i32))
             .unwrap();
         write(&target, &data, &[]).unwrap();
         assert_eq!(read(&target).unwrap(), data);

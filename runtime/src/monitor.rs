@@ -657,9 +657,10 @@ impl StartRecorder {
         if !complete.unwrap_or(false) {
             return py.None();
         }
-        // As in `on_line`: allowed from the callback, and a failure only
-        // leaves the code object instrumented.
-        let _ = self.set_local_events.call1(py, (self.tool, code, 0));
+        // Its start stays armed: a module or class body seldom runs twice,
+        // and turning its events off would re-instrument the whole body (a
+        // lexer's class body of token tables, say) for nothing. Should it
+        // run again, its start reports once more and is disabled then.
         self.disable.clone_ref(py)
     }
 }
@@ -938,8 +939,9 @@ impl LineMonitor {
         Ok(())
     }
 
-    /// Unregisters the callbacks and frees the tool id. Local events must
-    /// have been turned off first (`set_events(.., Arming::Off)`).
+    /// Unregisters the callbacks and frees the tool id. Local events left on
+    /// (`set_events(.., Arming::Off)` turns them off) report to no one; the
+    /// tool id must not be claimed again while code objects still have them.
     pub fn stop(self, py: Python<'_>) -> PyResult<()> {
         let monitoring = monitoring(py)?;
         let unregistered = unregister_callbacks(py, monitoring, self.tool);

@@ -17,7 +17,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{Connection, Transaction};
+
+use crate::datafile::insert_rows;
 
 /// A function: `(co_qualname, co_firstlineno)`.
 pub type Function = (String, u32);
@@ -107,45 +109,71 @@ pub fn write_tables(
         return Ok(());
     }
     tx.execute_batch(SCHEMA)?;
-    let mut insert_function =
-        tx.prepare("INSERT INTO rcov_function (file_id, name, line) VALUES (?1, ?2, ?3)")?;
-    for (path, functions) in &trace.functions {
-        if let Some(id) = file_ids.get(path.as_str()) {
-            for (name, line) in functions {
-                insert_function.execute(params![id, name, line])?;
-            }
-        }
-    }
-    let mut insert_count =
-        tx.prepare("INSERT INTO rcov_line_count (file_id, line, count) VALUES (?1, ?2, ?3)")?;
-    for (path, counts) in &trace.line_counts {
-        if let Some(id) = file_ids.get(path.as_str()) {
-            for (line, &count) in counts {
-                let count = i64::try_from(count).unwrap_or(i64::MAX);
-                insert_count.execute(params![id, line, count])?;
-            }
-        }
-    }
-    let mut insert_call = tx.prepare(
-        "INSERT INTO rcov_call (caller_file_id, caller_name, caller_line, \
-         callee_file_id, callee_name, callee_line) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    let id_of = |path: &String| file_ids.get(path.as_str()).copied();
+    let functions: Vec<(i64, &str, u32)> = trace
+        .functions
+        .iter()
+        .filter_map(|(path, functions)| Some((id_of(path)?, functions)))
+        .flat_map(|(id, functions)| {
+            functions
+                .iter()
+                .map(move |(name, line)| (id, name.as_str(), *line))
+        })
+        .collect();
+    insert_rows(
+        tx,
+        "rcov_function (file_id, name, line)",
+        &functions,
+        |(id, name, line)| [id, name, line],
     )?;
-    for ((caller_path, caller, caller_line), (callee_path, callee, callee_line)) in &trace.calls {
-        if let (Some(caller_id), Some(callee_id)) = (
-            file_ids.get(caller_path.as_str()),
-            file_ids.get(callee_path.as_str()),
-        ) {
-            insert_call.execute(params![
+    let counts: Vec<(i64, u32, i64)> = trace
+        .line_counts
+        .iter()
+        .filter_map(|(path, counts)| Some((id_of(path)?, counts)))
+        .flat_map(|(id, counts)| {
+            counts
+                .iter()
+                .map(move |(&line, &count)| (id, line, i64::try_from(count).unwrap_or(i64::MAX)))
+        })
+        .collect();
+    insert_rows(
+        tx,
+        "rcov_line_count (file_id, line, count)",
+        &counts,
+        |(id, line, count)| [id, line, count],
+    )?;
+    let calls: Vec<(i64, &str, u32, i64, &str, u32)> = trace
+        .calls
+        .iter()
+        .filter_map(
+            |((caller_path, caller, caller_line), (callee_path, callee, callee_line))| {
+                Some((
+                    id_of(caller_path)?,
+                    caller.as_str(),
+                    *caller_line,
+                    id_of(callee_path)?,
+                    callee.as_str(),
+                    *callee_line,
+                ))
+            },
+        )
+        .collect();
+    insert_rows(
+        tx,
+        "rcov_call (caller_file_id, caller_name, caller_line, \
+         callee_file_id, callee_name, callee_line)",
+        &calls,
+        |(caller_id, caller, caller_line, callee_id, callee, callee_line)| {
+            [
                 caller_id,
                 caller,
                 caller_line,
                 callee_id,
                 callee,
-                callee_line
-            ])?;
-        }
-    }
-    Ok(())
+                callee_line,
+            ]
+        },
+    )
 }
 
 /// Reads rcov's tables, if the file has them; `paths` maps `file` ids to
@@ -251,8 +279,26 @@ mod tests {
         trace
     }
 
-    #[test]
-    fn tables_round_trip() {
+    /// `sample()`, with more rows of each table than one INSERT statement
+    /// holds, and a partial statement at the end.
+    fn many_rows() -> TraceData {
+        let mut trace = sample();
+        // More rows than one INSERT statement holds, and a partial one.
+        for line in 1..150 {
+            let name = format!("f{line}");
+            let b_functions = trace.functions.entry("/b.py".into()).or_default();
+            b_functions.insert((name.clone(), line));
+            let b_counts = trace.line_counts.entry("/b.py".into()).or_default();
+            b_counts.insert(line, u64::from(line) * 3);
+            trace.calls.insert((
+                ("/b.py".into(), name, line),
+                ("/a.py".into(), "C.m".into(), 4),
+            ));
+        }
+        trace
+    }
+
+    fn round_trip(trace: &TraceData) -> TraceData {
         let mut con = Connection::open_in_memory().unwrap();
         con.execute_batch(
             "CREATE TABLE file (id integer primary key, path text);
@@ -261,10 +307,16 @@ mod tests {
         .unwrap();
         let ids: BTreeMap<&str, i64> = [("/a.py", 1), ("/b.py", 2)].into();
         let tx = con.transaction().unwrap();
-        write_tables(&tx, &sample(), &ids).unwrap();
+        write_tables(&tx, trace, &ids).unwrap();
         tx.commit().unwrap();
         let paths = [(1, "/a.py".to_string()), (2, "/b.py".to_string())].into();
-        assert_eq!(read_tables(&con, &paths).unwrap(), sample());
+        read_tables(&con, &paths).unwrap()
+    }
+
+    #[test]
+    fn tables_round_trip() {
+        assert_eq!(round_trip(&sample()), sample());
+        assert_eq!(round_trip(&many_rows()), many_rows());
     }
 
     #[test]
