@@ -173,6 +173,47 @@ def test_the_pth_costs_nothing_without_the_variable(tmp_path: Path) -> None:
     assert "'rcov.process_start'" in started.stdout, started.stderr
 
 
+def test_a_child_reads_back_the_settings_its_parent_passed() -> None:
+    from rcov.config import RunOptions
+    from rcov.process_start import _child_options, process_config
+
+    parent = RunOptions(
+        branch=True,
+        source=["src", "pkg.sub"],
+        include=[],
+        omit=["*/vendored/*"],
+        exclude=["pragma: no cover", "if TYPE_CHECKING:", "h\u00e9 \\d+"],
+        partial=["pragma: no branch"],
+        data_file="/work/d\u00e9p\u00f4t/.coverage",
+        relative_files=True,
+        sigterm=True,
+        count=True,
+        trackcalls=False,
+    )
+    child, cwd = _child_options(process_config(parent, "/start dir"))
+    assert cwd == "/start dir"
+    for name in ["branch", "source", "include", "omit", "exclude", "partial", "data_file"]:
+        assert getattr(child, name) == getattr(parent, name), name
+    assert (child.relative_files, child.sigterm, child.count, child.trackcalls) == (
+        True,
+        True,
+        True,
+        False,
+    )
+    # A child writes a parallel data file of its own, and no report.
+    assert (child.parallel, child.append, child.report) == (True, False, False)
+
+
+@pytest.mark.parametrize("value", ["rcov-process-config-2:zz", "rcov-process-config-2:4e"])
+def test_a_child_with_unreadable_settings_runs_unmeasured_and_says_so(
+    tmp_path: Path, value: str
+) -> None:
+    run = run_python(tmp_path, "-c", "print('ran')", env=clean_env(RCOV_PROCESS_START=value))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "ran\n"
+    assert "rcov: cannot measure this process" in run.stderr
+
+
 def test_a_child_run_from_another_directory_measures_the_parents_files(tmp_path: Path) -> None:
     write_files(
         tmp_path,

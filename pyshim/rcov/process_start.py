@@ -8,12 +8,15 @@ one `os.environ.get`.
 
 The variable holds either
 - rcov's own settings (`rcov run`, the pytest plugin: see `process_config`):
-  JSON holding the parent's run options and its start directory, so a child
-  that changes directory still measures the same files and writes its data
-  file beside the parent's. They travel in the variable itself, not in a
-  file: no temporary file to make (tempfile and random are costly imports at
-  the start of every run) nor to remove, and a child that outlives its parent
-  can still read them;
+  the parent's run options and its start directory, so a child that changes
+  directory still measures the same files and writes its data file beside
+  the parent's. They travel in the variable itself, not in a file: no
+  temporary file to make (tempfile and random are costly imports at the
+  start of every run) nor to remove, and a child that outlives its parent
+  can still read them. They are a dict of strings, lists, booleans and None
+  in `marshal`'s format, in hex after a prefix that names the format:
+  marshal is built in, where `json` would be an import (and six regular
+  expressions compiled) in every measured process and its every child;
 - or the path of any configuration file rcov reads (`.coveragerc`,
   `pyproject.toml`, ...), as coverage.py's `COVERAGE_PROCESS_START` does.
 
@@ -46,7 +49,7 @@ __all__ = [
 ]
 
 ENV = "RCOV_PROCESS_START"
-_FORMAT = "rcov-process-config-1"
+_PREFIX = "rcov-process-config-2:"
 
 # The session measuring this process, whoever started it.
 _current: list[Session] = []
@@ -59,11 +62,10 @@ def current_session() -> Session | None:
 
 def process_config(options: RunOptions, cwd: str) -> str:
     """The value of RCOV_PROCESS_START that has children measure like `options`."""
-    import json
+    import marshal
 
-    return json.dumps(
+    settings = marshal.dumps(
         {
-            "format": _FORMAT,
             "cwd": cwd,
             "branch": options.branch,
             "source": options.source,
@@ -78,16 +80,18 @@ def process_config(options: RunOptions, cwd: str) -> str:
             "trackcalls": options.trackcalls,
         }
     )
+    return _PREFIX + settings.hex()
 
 
 def _child_options(value: str) -> tuple[RunOptions, str | None]:
     """The run options a child measures with, and the directory they are
-    relative to: from rcov's own settings (JSON), or a configuration file."""
-    if value.startswith("{"):
-        import json
+    relative to: from rcov's own settings (see `process_config`), or a
+    configuration file."""
+    if value.startswith(_PREFIX):
+        import marshal
 
-        saved = json.loads(value)
-        if saved.get("format") != _FORMAT:
+        saved = marshal.loads(bytes.fromhex(value[len(_PREFIX) :]))
+        if not isinstance(saved, dict):
             raise ValueError("not rcov's settings")
         options = RunOptions(
             branch=saved["branch"],
@@ -99,9 +103,9 @@ def _child_options(value: str) -> tuple[RunOptions, str | None]:
             data_file=saved["data_file"],
             relative_files=saved["relative_files"],
         )
-        options.sigterm = bool(saved.get("sigterm", False))
-        options.count = bool(saved.get("count", False))
-        options.trackcalls = bool(saved.get("trackcalls", False))
+        options.sigterm = saved["sigterm"]
+        options.count = saved["count"]
+        options.trackcalls = saved["trackcalls"]
         return _as_child(options), saved["cwd"]
     from .rcfile import read_settings
 
