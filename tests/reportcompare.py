@@ -25,6 +25,7 @@ from pathlib import Path
 from covcompare import clean_env
 from rcov import _rcov
 from rcov.config import RunOptions
+from rcov.functions import def_regions
 from rcov.importer import read_source
 from rcov.summary import FileReport, relative_name
 
@@ -108,10 +109,12 @@ def _read_data(
             with open(path, "rb") as f:
                 source = read_source(f.read())
             arcs = sorted(analysis.arcs_executed) if data.has_arcs() else None
-            result = _rcov.FileAnalysis(source, path, options.exclude, options.partial).result(
-                sorted(analysis.executed), arcs
+            ours = _rcov.FileAnalysis(
+                source, path, options.exclude, options.partial, definitions=True
             )
-            reports.append(FileReport(relative_name(path, str(cwd)), path, result))
+            result = ours.result(sorted(analysis.executed), arcs)
+            name = relative_name(path, str(cwd))
+            reports.append(FileReport(name, path, result, regions=def_regions(ours)))
     finally:
         os.chdir(old_cwd)
     return (

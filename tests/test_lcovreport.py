@@ -215,14 +215,28 @@ def ast_def_regions(tree: ast.Module) -> list[tuple[str, int, set[int]]]:
 
 
 def test_def_regions_are_asts_for_the_corpus_and_standard_library() -> None:
-    from rcov.functions import def_regions
+    from rcov import _rcov
 
     compared = functions = 0
     for path, source, tree in parsed_corpus_and_stdlib():
         expected = ast_def_regions(tree)
-        found = [(r.name, r.start, r.lines) for r in def_regions(source)]
+        analysis = _rcov.FileAnalysis(source, str(path), [], [], definitions=True)
+        found = [(name, start, set(lines)) for name, start, lines in analysis.def_regions or ()]
+        # The same parse also gives what function listings show.
+        assert analysis.definition_lines == _rcov.definition_lines(source), path
         assert sorted(found, key=str) == sorted(expected, key=str), path
         compared += 1
         functions += len(expected)
     assert compared > 200
     assert functions > 5000
+
+
+def test_an_analysis_finds_definitions_only_when_asked() -> None:
+    from rcov import _rcov
+
+    source = "@dec\ndef f():\n    return 1\n"
+    plain = _rcov.FileAnalysis(source, "m.py", [], [])
+    assert (plain.definition_lines, plain.def_regions) == (None, None)
+    asked = _rcov.FileAnalysis(source, "m.py", [], [], definitions=True)
+    assert asked.definition_lines == {1: 2}
+    assert asked.def_regions == [("f", 2, [3])]

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ruff_python_ast::statement_visitor::{walk_stmt, StatementVisitor};
 use ruff_python_ast::token::TokenKind;
-use ruff_python_ast::{Decorator, ExceptHandler, Stmt};
+use ruff_python_ast::{Decorator, Stmt};
 use ruff_text_size::Ranged;
 
 use crate::parse::{Options, ParseFailure, SourceFile};
@@ -17,19 +17,23 @@ use crate::parse::{Options, ParseFailure, SourceFile};
 /// First decorator line -> `def`/`class` line, for every decorated
 /// definition of `text`.
 pub fn definition_lines(text: &str, options: &Options) -> Result<BTreeMap<u32, u32>, ParseFailure> {
-    let source = SourceFile::parse(text, options)?;
+    Ok(definition_lines_of(&SourceFile::parse(text, options)?))
+}
+
+/// [`definition_lines`] of a parsed file.
+pub(crate) fn definition_lines_of(source: &SourceFile<'_>) -> BTreeMap<u32, u32> {
     let mut found = DecoratedDefinitions {
-        source: &source,
+        source,
         lines: BTreeMap::new(),
     };
     found.visit_body(&source.module().body);
-    Ok(found.lines)
+    found.lines
 }
 
 /// A `def`'s region: its name qualified by the definitions around it (joined
 /// with dots), its `def` line, and the lines of its body less the bodies of
 /// the functions nested in it.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DefRegion {
     pub name: String,
     pub start: u32,
@@ -38,13 +42,19 @@ pub struct DefRegion {
 
 /// The `def` regions of `text`, in the order the definitions start.
 pub fn def_regions(text: &str, options: &Options) -> Result<Vec<DefRegion>, ParseFailure> {
-    let source = SourceFile::parse(text, options)?;
+    Ok(def_regions_of(&SourceFile::parse(text, options)?))
+}
+
+/// [`def_regions`] of a parsed file.
+pub(crate) fn def_regions_of(source: &SourceFile<'_>) -> Vec<DefRegion> {
     let mut found = Regions {
-        source: &source,
+        source,
         regions: Vec::new(),
+        names: Vec::new(),
+        enclosing: None,
     };
-    found.visit_body(&source.module().body, &[], None);
-    Ok(found.regions)
+    found.visit_body(&source.module().body);
+    found.regions
 }
 
 /// The line Python's `ast` gives `stmt` (`lineno`): for a decorated
@@ -92,71 +102,46 @@ impl<'b> StatementVisitor<'b> for DecoratedDefinitions<'_, '_> {
     }
 }
 
-struct Regions<'s, 'a> {
+struct Regions<'s, 'a, 'b> {
     source: &'s SourceFile<'a>,
     regions: Vec<DefRegion>,
+    /// The names of the definitions around the statement visited.
+    names: Vec<&'b str>,
+    /// The region of the innermost function around it.
+    enclosing: Option<usize>,
 }
 
-impl Regions<'_, '_> {
-    /// Visits `body`, inside the definitions `names`, whose innermost
-    /// function's region is `enclosing`.
-    fn visit_body(&mut self, body: &[Stmt], names: &[&str], enclosing: Option<usize>) {
-        for stmt in body {
-            match stmt {
-                Stmt::FunctionDef(def) => {
-                    let (Some(first), Some(last)) = (def.body.first(), def.body.last()) else {
-                        continue;
-                    };
-                    let end = self.source.line_of(last.end());
-                    let lines: BTreeSet<u32> = (ast_line(self.source, first)..=end).collect();
-                    if let Some(outer) = enclosing {
-                        self.regions[outer]
-                            .lines
-                            .retain(|line| !lines.contains(line));
-                    }
-                    let qualified = [names, &[def.name.as_str()]].concat();
-                    self.regions.push(DefRegion {
-                        name: qualified.join("."),
-                        start: ast_line(self.source, stmt),
-                        lines,
-                    });
-                    let region = self.regions.len() - 1;
-                    self.visit_body(&def.body, &qualified, Some(region));
+impl<'b> StatementVisitor<'b> for Regions<'_, '_, 'b> {
+    fn visit_stmt(&mut self, stmt: &'b Stmt) {
+        match stmt {
+            Stmt::FunctionDef(def) => {
+                let (Some(first), Some(last)) = (def.body.first(), def.body.last()) else {
+                    return;
+                };
+                let end = self.source.line_of(last.end());
+                let lines: BTreeSet<u32> = (ast_line(self.source, first)..=end).collect();
+                if let Some(outer) = self.enclosing {
+                    self.regions[outer]
+                        .lines
+                        .retain(|line| !lines.contains(line));
                 }
-                Stmt::ClassDef(class) => {
-                    let qualified = [names, &[class.name.as_str()]].concat();
-                    self.visit_body(&class.body, &qualified, enclosing);
-                }
-                Stmt::If(stmt) => {
-                    self.visit_body(&stmt.body, names, enclosing);
-                    for clause in &stmt.elif_else_clauses {
-                        self.visit_body(&clause.body, names, enclosing);
-                    }
-                }
-                Stmt::For(stmt) => {
-                    self.visit_body(&stmt.body, names, enclosing);
-                    self.visit_body(&stmt.orelse, names, enclosing);
-                }
-                Stmt::While(stmt) => {
-                    self.visit_body(&stmt.body, names, enclosing);
-                    self.visit_body(&stmt.orelse, names, enclosing);
-                }
-                Stmt::With(stmt) => self.visit_body(&stmt.body, names, enclosing),
-                Stmt::Try(stmt) => {
-                    self.visit_body(&stmt.body, names, enclosing);
-                    for ExceptHandler::ExceptHandler(handler) in &stmt.handlers {
-                        self.visit_body(&handler.body, names, enclosing);
-                    }
-                    self.visit_body(&stmt.orelse, names, enclosing);
-                    self.visit_body(&stmt.finalbody, names, enclosing);
-                }
-                Stmt::Match(stmt) => {
-                    for case in &stmt.cases {
-                        self.visit_body(&case.body, names, enclosing);
-                    }
-                }
-                _ => {}
+                self.names.push(def.name.as_str());
+                self.regions.push(DefRegion {
+                    name: self.names.join("."),
+                    start: ast_line(self.source, stmt),
+                    lines,
+                });
+                let outer = self.enclosing.replace(self.regions.len() - 1);
+                self.visit_body(&def.body);
+                self.enclosing = outer;
+                self.names.pop();
             }
+            Stmt::ClassDef(class) => {
+                self.names.push(class.name.as_str());
+                self.visit_body(&class.body);
+                self.names.pop();
+            }
+            _ => walk_stmt(self, stmt),
         }
     }
 }

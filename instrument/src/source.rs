@@ -1,11 +1,15 @@
 //! A source parsed once for all rcov makes of it: its rewrite, and its
-//! analysis, which needs the statements CPython compiled from the rewrite.
+//! analysis, which needs the statements CPython compiled from the rewrite;
+//! for reports, its analysis and the definitions function listings name.
 //! Parsing is most of the cost of each, so a cold import parses each
 //! measured file once, not twice.
+
+use std::collections::BTreeMap;
 
 use ruff_python_ast::Stmt;
 
 use crate::analysis::{analyze_parsed, Analysis, AnalysisFailure, Patterns};
+use crate::definitions::{def_regions_of, definition_lines_of, DefRegion};
 use crate::lines::MultilineMap;
 use crate::parse::{Options, ParseFailure, SourceFile};
 use crate::rewrite::{rewrite_parsed, Rewrite};
@@ -47,6 +51,17 @@ impl<'a> ParsedSource<'a> {
         patterns: &Patterns,
     ) -> Result<Analysis, AnalysisFailure> {
         analyze_parsed(self.file(), &self.multiline, raw_statements, patterns)
+    }
+
+    /// First decorator line -> `def`/`class` line (see
+    /// [`crate::definitions::definition_lines`]).
+    pub fn definition_lines(&self) -> BTreeMap<u32, u32> {
+        definition_lines_of(self.file())
+    }
+
+    /// The `def` regions (see [`crate::definitions::def_regions`]).
+    pub fn def_regions(&self) -> Vec<DefRegion> {
+        def_regions_of(self.file())
     }
 }
 

@@ -137,12 +137,23 @@ class FileAnalysis:
         exclude: list[str],
         partial: list[str],
         raw_statements: list[int] | None = None,
+        definitions: bool = False,
     ) -> None:
         """Compiles `source` with CPython (for the statement lines; its warnings
         are not shown; `raw_statements`, when given, are those lines and
         nothing is compiled) and analyses it. `exclude` and `partial` are regexes
-        (coverage.py's exclude_lines and partial_branches). Raises
-        InstrumentError if it cannot be parsed or a pattern is invalid."""
+        (coverage.py's exclude_lines and partial_branches). With `definitions`,
+        also finds `definition_lines` and `def_regions` (from the same parse).
+        Raises InstrumentError if it cannot be parsed or a pattern is invalid."""
+    @property
+    def definition_lines(self) -> dict[int, int] | None:
+        """As `definition_lines(source)`; None unless asked for."""
+    @property
+    def def_regions(self) -> list[tuple[str, int, list[int]]] | None:
+        """Each `def` region's qualified name (the names of the definitions
+        around it, joined with dots), `def` line and own lines (its body less
+        the bodies of the functions nested in it), in the order the
+        definitions start; None unless asked for."""
     @property
     def statements(self) -> list[int]: ...
     @property

@@ -51,7 +51,8 @@ def file_reports(
     `include`/`omit` are glob patterns (coverage.py's report options) that
     narrow the files reported. A file that can no longer be read or parsed is
     left out with a warning. Listing a file's functions needs its code:
-    without `functions` (a report that shows none) they are None.
+    without `functions` (a report that shows none) they are None, and so
+    are its `def` regions.
     `compiled_by` is a collector that may know what rcov compiled a file
     to, in its run or through the code cache (then its statements and
     functions are found without compiling it), under the name
@@ -81,20 +82,26 @@ def file_reports(
         name = compiled_as(stored) if compiled_as else path
         try:
             known = compiled_by.raw_statements(name, source) if compiled_by else None
-            analysis = _rcov.FileAnalysis(source, path, exclude, partial, known)
+            analysis = _rcov.FileAnalysis(
+                source, path, exclude, partial, known, definitions=functions
+            )
         except _rcov.InstrumentError as exc:
             warn(f"couldn't parse {path} as Python: {exc}")
             continue
         lines = data.lines(stored) or []
         arcs = data.arcs(stored) if branch else None
         result = analysis.result(lines, arcs)
-        listed = None
+        listed = regions = None
+        if functions:
+            from .functions import def_regions
+
+            regions = def_regions(analysis)
         if has_functions:
             module = compiled_by.module_code(name, source) if compiled_by else None
             called = data.functions(stored) or []
-            listed = _functions(source, path, called, result, warn, module)
+            listed = _functions(source, path, called, result, warn, module, analysis)
         counts = data.line_counts(stored)
-        reports.append(FileReport(relative_name(path, cwd), path, result, listed, counts))
+        reports.append(FileReport(relative_name(path, cwd), path, result, listed, counts, regions))
     return reports
 
 
@@ -105,11 +112,14 @@ def _functions(
     result: _rcov.FileResult,
     warn: Callable[[str], None],
     module: CodeType | None,
+    analysis: _rcov.FileAnalysis,
 ) -> list[FunctionReport] | None:
     from .functions import file_functions  # only for reports that list functions
 
     try:
-        return file_functions(source, path, called, result.excluded_lines, module)
+        return file_functions(
+            source, path, called, result.excluded_lines, module, analysis.definition_lines
+        )
     except (SyntaxError, ValueError) as exc:
         warn(f"couldn't list the functions of {path}: {exc}")
         return None

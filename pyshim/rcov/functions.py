@@ -112,6 +112,7 @@ def file_functions(
     called: Sequence[tuple[str, int]],
     excluded_lines: Sequence[int],
     module: CodeType | None = None,
+    definition_lines: dict[int, int] | None = None,
 ) -> list[FunctionReport]:
     """Every function of `source`, in source order, marked called when its
     `(co_qualname, co_firstlineno)` is in `called`. A function whose first
@@ -119,13 +120,16 @@ def file_functions(
     `def` excludes the whole definition). `module` is the source's module
     code when rcov compiled it already (its code objects are a plain
     compile's, on the same lines); otherwise the source is compiled, which
-    raises SyntaxError (or ValueError) if CPython cannot compile it."""
+    raises SyntaxError (or ValueError) if CPython cannot compile it.
+    `definition_lines` are the source's (`_definition_lines`), when the
+    caller has them from its own parse."""
     if module is None:
         with warnings.catch_warnings():
             # Its SyntaxWarnings were shown when the program ran, if ever.
             warnings.simplefilter("ignore")
             module = compile(source, path, "exec", dont_inherit=True)
-    definition_lines = _definition_lines(source)
+    if definition_lines is None:
+        definition_lines = _definition_lines(source)
     ran = set(called)
     excluded = set(excluded_lines)
     functions = []
@@ -164,8 +168,7 @@ class DefRegion:
         self.lines = lines
 
 
-def def_regions(source: str) -> list[DefRegion]:
-    """The `def` regions of `source`, in the order the definitions start
-    (found by rcov's parser). Raises `_rcov.InstrumentError` if it cannot
-    parse `source`."""
-    return [DefRegion(name, start, set(lines)) for name, start, lines in _rcov.def_regions(source)]
+def def_regions(analysis: _rcov.FileAnalysis) -> list[DefRegion]:
+    """The `def` regions of an analysis made with `definitions`, in the order
+    the definitions start (none for one made without)."""
+    return [DefRegion(name, start, set(lines)) for name, start, lines in analysis.def_regions or ()]

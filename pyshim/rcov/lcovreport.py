@@ -92,14 +92,8 @@ def _branch_records(report: FileReport, phrases: Callable[[], ArcPhrases], out: 
         out.write(f"BRH:{sum(taken for _, taken in stats.values())}\n")
 
 
-def _function_records(report: FileReport, source: str, out: TextIO) -> None:
-    from . import _rcov
-    from .functions import def_regions
-
-    try:
-        regions = [r for r in def_regions(source) if r.lines]
-    except _rcov.InstrumentError:
-        return
+def _function_records(report: FileReport, out: TextIO) -> None:
+    regions = [r for r in report.regions or () if r.lines]
     if not regions:
         return
     result = report.result
@@ -159,9 +153,7 @@ def _file_record(report: FileReport, out: TextIO, *, branch: bool, line_checksum
     if nums.n_statements > 0:
         out.write(f"LF:{nums.n_statements}\n")
         out.write(f"LH:{nums.n_executed}\n")
-    code = text()
-    if code is not None:
-        _function_records(report, code, out)
+    _function_records(report, out)
 
     if branch:
         phrases: list[ArcPhrases] = []

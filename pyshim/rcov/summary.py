@@ -17,7 +17,7 @@ from ._rcov import FileResult
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .functions import FunctionReport
+    from .functions import DefRegion, FunctionReport
 
 __all__ = ["FileReport", "Numbers", "display_covered", "human_key", "relative_name"]
 
@@ -167,7 +167,9 @@ class FileReport:
 
     `functions` lists its functions and whether they ran (None when the data
     has no function data, as coverage.py's has not); `line_counts` maps each
-    line that ran to how many times (None unless recorded with `--count`).
+    line that ran to how many times (None unless recorded with `--count`);
+    `regions` are its `def` regions (None for a report that lists no
+    functions).
     """
 
     def __init__(
@@ -177,6 +179,7 @@ class FileReport:
         result: FileResult,
         functions: list[FunctionReport] | None = None,
         line_counts: dict[int, int] | None = None,
+        regions: list[DefRegion] | None = None,
     ) -> None:
         self.name = name
         self.path = path
@@ -184,3 +187,4 @@ class FileReport:
         self.numbers = Numbers.of(result)
         self.functions = functions
         self.line_counts = line_counts
+        self.regions = regions

@@ -11,7 +11,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use pyo3::prelude::*;
-use rcov_instrument::{Analysis, Arc as LineArc, Patterns};
+use rcov_instrument::definitions::DefRegion;
+use rcov_instrument::{Analysis, Arc as LineArc, ParsedSource, Patterns};
 
 use crate::compile::{raw_statements, target_options};
 use crate::error::{catch_panic, RcovError};
@@ -29,20 +30,11 @@ pub fn definition_lines(py: Python<'_>, source: &str) -> Result<BTreeMap<u32, u3
     })
 }
 
-/// The `def` regions of `source` (see `instrument::definitions`): each
-/// function's qualified name, `def` line and the lines that are its own.
-#[pyfunction]
-pub fn def_regions(
-    py: Python<'_>,
-    source: &str,
-) -> Result<Vec<(String, u32, Vec<u32>)>, RcovError> {
-    let options = target_options(py);
-    let regions = py.detach(|| {
-        catch_panic("def regions", || {
-            rcov_instrument::definitions::def_regions(source, &options)
-        })
-    })?;
-    Ok(regions
+/// A `def` region as Python sees it: (qualified name, `def` line, lines).
+type RegionTuple = (String, u32, Vec<u32>);
+
+fn region_tuples(regions: Vec<DefRegion>) -> Vec<RegionTuple> {
+    regions
         .into_iter()
         .map(|region| {
             (
@@ -51,7 +43,7 @@ pub fn def_regions(
                 region.lines.into_iter().collect(),
             )
         })
-        .collect())
+        .collect()
 }
 
 /// Each line of `source` as highlighted HTML (see `instrument::highlight`),
@@ -73,18 +65,27 @@ pub fn highlight_lines(
     })
 }
 
-/// Static facts about one file with coverage.py 7.17 semantics.
+/// Static facts about one file with coverage.py 7.17 semantics, and what
+/// function listings need of its definitions when asked for (from the same
+/// parse: a report parses each file once).
 #[pyclass(frozen, module = "rcov._rcov", name = "FileAnalysis")]
 pub struct FileAnalysisObject {
     analysis: Analysis,
+    definitions: Option<Definitions>,
+}
+
+struct Definitions {
+    lines: BTreeMap<u32, u32>,
+    regions: Vec<DefRegion>,
 }
 
 #[pymethods]
 impl FileAnalysisObject {
     /// `raw_statements`: the file's raw statements when the caller has them
     /// (`Collector.raw_statements`); otherwise the source is compiled here.
+    /// `definitions`: also find `definition_lines` and `def_regions`.
     #[new]
-    #[pyo3(signature = (source, filename, exclude, partial, raw_statements = None))]
+    #[pyo3(signature = (source, filename, exclude, partial, raw_statements = None, definitions = false))]
     fn new(
         py: Python<'_>,
         source: &str,
@@ -92,10 +93,26 @@ impl FileAnalysisObject {
         exclude: Vec<String>,
         partial: Vec<String>,
         raw_statements: Option<Vec<u32>>,
+        definitions: bool,
     ) -> Result<Self, RcovError> {
+        let patterns = Patterns { exclude, partial };
         catch_panic("analyze", || {
-            Self::analyze(py, source, filename, exclude, partial, raw_statements)
+            Self::analyze(py, source, filename, &patterns, raw_statements, definitions)
         })
+    }
+
+    /// First decorator line -> `def`/`class` line of each decorated
+    /// definition (None unless asked for).
+    #[getter]
+    fn definition_lines(&self) -> Option<BTreeMap<u32, u32>> {
+        Some(self.definitions.as_ref()?.lines.clone())
+    }
+
+    /// Each `def` region's qualified name, `def` line and own lines, as
+    /// `def_regions` gives them (None unless asked for).
+    #[getter]
+    fn def_regions(&self) -> Option<Vec<RegionTuple>> {
+        Some(region_tuples(self.definitions.as_ref()?.regions.clone()))
     }
 
     #[getter]
@@ -140,22 +157,27 @@ impl FileAnalysisObject {
         py: Python<'_>,
         source: &str,
         filename: &str,
-        exclude: Vec<String>,
-        partial: Vec<String>,
+        patterns: &Patterns,
         known_statements: Option<Vec<u32>>,
+        definitions: bool,
     ) -> Result<Self, RcovError> {
         let raw_statements = match known_statements {
             Some(known) => known,
             None => raw_statements(py, source, filename)?,
         };
         let options = target_options(py);
-        let patterns = Patterns { exclude, partial };
-        let analysis = py.detach(|| {
-            catch_panic("analyze", || {
-                rcov_instrument::analyze(source, &raw_statements, &options, &patterns)
+        py.detach(|| {
+            let parsed = ParsedSource::parse(source, &options)?;
+            let analysis = parsed.analyze(&raw_statements, patterns)?;
+            let definitions = definitions.then(|| Definitions {
+                lines: parsed.definition_lines(),
+                regions: parsed.def_regions(),
+            });
+            Ok(FileAnalysisObject {
+                analysis,
+                definitions,
             })
-        })?;
-        Ok(FileAnalysisObject { analysis })
+        })
     }
 }
 

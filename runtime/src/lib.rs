@@ -138,6 +138,5 @@ fn _rcov(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(source_text::decode_utf8, m)?)?;
     m.add_function(wrap_pyfunction!(file_analysis::definition_lines, m)?)?;
     m.add_function(wrap_pyfunction!(file_analysis::highlight_lines, m)?)?;
-    m.add_function(wrap_pyfunction!(file_analysis::def_regions, m)?)?;
     Ok(())
 }
