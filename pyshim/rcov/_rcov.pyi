@@ -235,8 +235,8 @@ class CoverageData:
         missing, unreadable, not a coverage data file or of another schema."""
     def write(self, path: str, meta: list[tuple[str, str]]) -> None:
         """Write the data file atomically (a temporary file beside it,
-        fsynced, renamed over it): a reader, or a process killed while
-        saving, sees the old file or the new one, never a mix. `meta` rows are
+        renamed over it): a reader, or a process killed while saving, sees
+        the old file or the new one, never a mix. `meta` rows are
         added to the `meta` table (`has_arcs` is written from the data).
         Raises DataError."""
     @property
