@@ -110,32 +110,22 @@ pub fn write_tables(
     }
     tx.execute_batch(SCHEMA)?;
     let id_of = |path: &String| file_ids.get(path.as_str()).copied();
-    let functions: Vec<(i64, &str, u32)> = trace
-        .functions
-        .iter()
-        .filter_map(|(path, functions)| Some((id_of(path)?, functions)))
-        .flat_map(|(id, functions)| {
-            functions
-                .iter()
-                .map(move |(name, line)| (id, name.as_str(), *line))
-        })
-        .collect();
+    let functions = per_file_rows(&trace.functions, file_ids, |id, functions| {
+        functions
+            .iter()
+            .map(move |(name, line)| (id, name.as_str(), *line))
+    });
     insert_rows(
         tx,
         "rcov_function (file_id, name, line)",
         &functions,
         |(id, name, line)| [id, name, line],
     )?;
-    let counts: Vec<(i64, u32, i64)> = trace
-        .line_counts
-        .iter()
-        .filter_map(|(path, counts)| Some((id_of(path)?, counts)))
-        .flat_map(|(id, counts)| {
-            counts
-                .iter()
-                .map(move |(&line, &count)| (id, line, i64::try_from(count).unwrap_or(i64::MAX)))
-        })
-        .collect();
+    let counts = per_file_rows(&trace.line_counts, file_ids, |id, counts| {
+        counts
+            .iter()
+            .map(move |(&line, &count)| (id, line, i64::try_from(count).unwrap_or(i64::MAX)))
+    });
     insert_rows(
         tx,
         "rcov_line_count (file_id, line, count)",
@@ -174,6 +164,20 @@ pub fn write_tables(
             ]
         },
     )
+}
+
+/// The rows `rows` makes of each file's value in `by_file`, given the
+/// file's id; a file without an id has none.
+fn per_file_rows<'a, V, I: IntoIterator>(
+    by_file: &'a BTreeMap<String, V>,
+    file_ids: &BTreeMap<&str, i64>,
+    rows: impl Fn(i64, &'a V) -> I,
+) -> Vec<I::Item> {
+    by_file
+        .iter()
+        .filter_map(|(path, value)| Some(rows(*file_ids.get(path.as_str())?, value)))
+        .flatten()
+        .collect()
 }
 
 /// Reads rcov's tables, if the file has them; `paths` maps `file` ids to
