@@ -72,11 +72,15 @@ class Results:
 
     @classmethod
     def merged(cls, documents: list[dict[str, Any]]) -> list[Results]:
-        """Results rebuilt from results.json documents of several runs, by version."""
+        """Results rebuilt from results.json documents of several runs, by
+        version. A later document of a version replaces an earlier one: each
+        version's results come from one run, and merging a merged
+        results.json again counts no sample twice."""
+        latest = {doc["version"]: doc for doc in documents}
         by_version: dict[str, Results] = {}
-        for doc in documents:
-            res = by_version.setdefault(doc["version"], cls(doc["version"], [], []))
-            res.taken = res.taken or doc.get("taken", "")
+        for version, doc in latest.items():
+            res = by_version[version] = cls(version, [], [])
+            res.taken = doc.get("taken", "")
             for row in doc["samples"]:
                 if row["workload"] not in res.workloads:
                     res.workloads.append(row["workload"])

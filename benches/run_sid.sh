@@ -59,7 +59,11 @@ for version in 3.14 3.15; do
     merged="$merged,$HERE/sid/$version/results.json"
 done
 
-if [ -f "$HERE/results.json" ] && "$HOST_VENV/bin/python" -c "import matplotlib" 2>/dev/null; then
+if [ -f "$HERE/results.json" ]; then
+    # The chart needs matplotlib, which a host venv made above lacks (when
+    # benches/run.sh ran in another clone): the same pin as run.sh's.
+    "$HOST_VENV/bin/python" -c "import matplotlib" 2>/dev/null ||
+        "$HOST_VENV/bin/python" -m pip install "${PIP_QUIET[@]}" matplotlib==3.11.2
     "$HOST_VENV/bin/python" "$HERE/run.py" --merge "$merged" "$@"
 else
     echo "benches/sid/3.1x/RESULTS.md written; run benches/run.sh first to merge them" >&2
