@@ -99,7 +99,8 @@ def file_reports(
         if has_functions:
             module = compiled_by.module_code(name, source) if compiled_by else None
             called = data.functions(stored) or []
-            listed = _functions(source, path, called, result, warn, module, analysis)
+            lines_of = analysis.definition_lines or {}
+            listed = _functions(source, path, called, result, warn, module, lines_of)
         counts = data.line_counts(stored)
         reports.append(FileReport(relative_name(path, cwd), path, result, listed, counts, regions))
     return reports
@@ -112,14 +113,12 @@ def _functions(
     result: _rcov.FileResult,
     warn: Callable[[str], None],
     module: CodeType | None,
-    analysis: _rcov.FileAnalysis,
+    definition_lines: dict[int, int],
 ) -> list[FunctionReport] | None:
     from .functions import file_functions  # only for reports that list functions
 
     try:
-        return file_functions(
-            source, path, called, result.excluded_lines, module, analysis.definition_lines
-        )
+        return file_functions(source, path, called, result.excluded_lines, definition_lines, module)
     except (SyntaxError, ValueError) as exc:
         warn(f"couldn't list the functions of {path}: {exc}")
         return None

@@ -111,25 +111,22 @@ def file_functions(
     path: str,
     called: Sequence[tuple[str, int]],
     excluded_lines: Sequence[int],
+    definition_lines: dict[int, int],
     module: CodeType | None = None,
-    definition_lines: dict[int, int] | None = None,
 ) -> list[FunctionReport]:
     """Every function of `source`, in source order, marked called when its
     `(co_qualname, co_firstlineno)` is in `called`. A function whose first
     line or `def` line is excluded is excluded (a pragma on a decorator or a
-    `def` excludes the whole definition). `module` is the source's module
-    code when rcov compiled it already (its code objects are a plain
-    compile's, on the same lines); otherwise the source is compiled, which
-    raises SyntaxError (or ValueError) if CPython cannot compile it.
-    `definition_lines` are the source's (`_definition_lines`), when the
-    caller has them from its own parse."""
+    `def` excludes the whole definition). `definition_lines` are the
+    source's (`FileAnalysis(..., definitions=True)`). `module` is the
+    source's module code when rcov compiled it already (its code objects are
+    a plain compile's, on the same lines); otherwise the source is compiled,
+    which raises SyntaxError (or ValueError) if CPython cannot compile it."""
     if module is None:
         with warnings.catch_warnings():
             # Its SyntaxWarnings were shown when the program ran, if ever.
             warnings.simplefilter("ignore")
             module = compile(source, path, "exec", dont_inherit=True)
-    if definition_lines is None:
-        definition_lines = _definition_lines(source)
     ran = set(called)
     excluded = set(excluded_lines)
     functions = []

@@ -657,10 +657,11 @@ impl StartRecorder {
         if !complete.unwrap_or(false) {
             return py.None();
         }
-        // Its start stays armed: a module or class body seldom runs twice,
-        // and turning its events off would re-instrument the whole body (a
-        // lexer's class body of token tables, say) for nothing. Should it
-        // run again, its start reports once more and is disabled then.
+        // Its events stay on: a module or class body seldom runs twice, and
+        // turning them off would re-instrument the whole body (a lexer's
+        // class body of token tables, say) for nothing. Should it run again,
+        // its start begins a new run, which is recorded when found stopped
+        // (this return is disabled from now on).
         self.disable.clone_ref(py)
     }
 }
