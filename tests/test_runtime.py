@@ -21,6 +21,7 @@ import textwrap
 import threading
 import traceback
 import warnings
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -497,6 +498,59 @@ def test_replaced_code_is_no_longer_measured(program: Callable[..., Program]) ->
     finally:
         p.collector.stop()
     assert p.executed()[0] == []
+
+
+def test_code_only_rcov_holds_is_let_go_and_still_reported(
+    program: Callable[..., Program],
+) -> None:
+    p = program("""\
+        class Box:
+            size = 1
+        def f():
+            return 2
+        f()
+    """)
+    code = p.instrumented()
+    refs = {c.co_qualname: weakref.ref(c) for c in code_tree(code)}
+    p.collector.start()
+    try:
+        namespace = p.run(code)
+        del code
+        # Letting go happens when the next file is registered.
+        p.collector.compile("x = 1\n", str(p.path.with_name("other.py")))
+    finally:
+        p.collector.stop()
+    assert refs["<module>"]() is None
+    assert refs["Box"]() is None  # held only by the module's constants
+    assert refs["f"]() is namespace["f"].__code__
+    assert p.executed()[0] == [1, 2, 3, 4, 5]
+    data = _rcov.CoverageData(has_arcs=True)
+    p.collector.add_to(data, {})
+    assert sorted(data.functions(p.filename) or []) == [("<module>", 1), ("Box", 1), ("f", 3)]
+
+
+def test_code_the_program_holds_stays_measured(program: Callable[..., Program]) -> None:
+    p = program("if flag:\n    a = 1\nelse:\n    b = 2\n")
+    code = p.instrumented()
+    p.collector.start()
+    try:
+        exec(code, {"flag": True})  # noqa: S102 - the test program
+        p.collector.compile("x = 1\n", str(p.path.with_name("other.py")))
+        exec(code, {"flag": False})  # noqa: S102 - the test program
+    finally:
+        p.collector.stop()
+    assert p.executed()[0] == [1, 2, 4]
+
+
+def test_abandon_lets_go_of_the_files_once_stopped(program: Callable[..., Program]) -> None:
+    p = program("a = 1\n")
+    p.collector.start()
+    p.run(p.instrumented())
+    p.collector.abandon()  # measuring: nothing happens
+    assert p.collector.measured_files() == [p.filename]
+    p.collector.stop(at_exit=True)
+    p.collector.abandon()
+    assert p.collector.measured_files() == []
 
 
 MEASURED = """\

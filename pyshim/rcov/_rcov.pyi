@@ -68,6 +68,10 @@ class Collector:
     def stop(self, at_exit: bool = False) -> None:
         """Stop measuring and free the tool id. Hits are kept. `at_exit`: the
         process is ending, so code objects keep their (now unheard) events."""
+    def abandon(self) -> None:
+        """Let go of every measured file without freeing it (the process is
+        ending and its data is saved); nothing after this may use the
+        collector's files. Does nothing while measuring."""
     @property
     def tool_id(self) -> int | None:
         """The sys.monitoring tool id held while measuring, else None."""

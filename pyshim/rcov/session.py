@@ -324,6 +324,8 @@ class Session:
             if self.options.reports:
                 self.write_reports(self.results(data))
             self.write_calls()
+            if at_exit:
+                self.collector.abandon()
         except BrokenPipeError:
             pass  # stdout went away (`... | head`): nothing to say it to
         except Exception as exc:  # noqa: BLE001 - reporting must never break the exit

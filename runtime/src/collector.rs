@@ -21,6 +21,7 @@ use rcov_instrument::{
 };
 
 use crate::code_cache::{file_identity, source_hash, CacheKey, CodeCache, Entry};
+use crate::code_slots::{code_name, CodeSlot, CodeSlots};
 use crate::compile::{
     collect_tree, compile_catching_warnings, target_options, walk_tree, CodeTree, Rebuild,
 };
@@ -63,6 +64,8 @@ struct State {
     contexts: ContextNames,
     /// The number the next new file gets (see `CodeId`).
     next_file: u32,
+    /// Files whose code objects may yet become held by rcov alone.
+    unreleased: Vec<String>,
 }
 
 /// What is kept of a compiled file: enough to analyse it again at the end.
@@ -80,7 +83,7 @@ struct MeasuredFile {
     splits: Arc<[SplitProbe]>,
     /// Hits of the contexts that were current before.
     earlier: EarlierHits,
-    code_objects: Vec<Py<PyAny>>,
+    code_objects: CodeSlots,
     hits_map: Arc<LazyHitsMap>,
     /// Compiled by rcov from the source: `raw_statements` are a plain
     /// compile's. Not so for code another compiler made (`adopt`: pytest's
@@ -432,6 +435,20 @@ impl Collector {
         turned_off
     }
 
+    /// Lets go of every measured file without freeing what is kept of it:
+    /// the process is ending and its data is saved. Freeing it would cost
+    /// the interpreter's teardown milliseconds (thousands of code objects,
+    /// their instrumentation and maps); the process's exit returns the
+    /// memory. Does nothing while measuring.
+    fn abandon(&self, py: Python<'_>) {
+        let mut state = self.lock(py);
+        if state.monitor.is_some() {
+            return;
+        }
+        std::mem::forget(std::mem::take(&mut state.files));
+        self.code_files.abandon();
+    }
+
     /// The `sys.monitoring` tool id rcov holds, None when not measuring.
     #[getter]
     fn tool_id(&self, py: Python<'_>) -> Option<u8> {
@@ -522,7 +539,7 @@ impl Collector {
 
     /// The (caller, callee) pairs recorded (none unless tracking calls).
     fn calls(&self, py: Python<'_>) -> PyResult<Vec<(FunctionName, FunctionName)>> {
-        let files: BTreeMap<u32, (String, Vec<Py<PyAny>>)> = self
+        let files: BTreeMap<u32, (String, Vec<CodeSlot>)> = self
             .lock(py)
             .files
             .iter()
@@ -535,7 +552,7 @@ impl Collector {
             let Some(code) = codes.get(id.index as usize) else {
                 return Ok(None);
             };
-            let (qualname, line) = code_name(code.bind(py))?;
+            let (qualname, line) = code.name(py)?;
             Ok(Some((file.clone(), qualname, line)))
         };
         let mut pairs = Vec::new();
@@ -668,7 +685,7 @@ impl Collector {
         let measured = self.lock(py).files.get(filename).and_then(|file| {
             (file.own_compile && file.source_hash == hash).then(|| Compiled::Measured {
                 raw_statements: Arc::clone(&file.raw_statements),
-                module: file.code_objects.first().map(|code| code.clone_ref(py)),
+                module: file.code_objects.module().map(|code| code.clone_ref(py)),
             })
         });
         measured.or_else(|| {
@@ -742,7 +759,7 @@ impl Collector {
                 }
             }
         }
-        let files: Vec<(String, Arc<FileHits>, Vec<Py<PyAny>>)> = self
+        let files: Vec<(String, Arc<FileHits>, Vec<CodeSlot>)> = self
             .lock(py)
             .files
             .iter()
@@ -754,7 +771,7 @@ impl Collector {
             let mut started = Vec::new();
             for (index, code) in codes.iter().enumerate() {
                 if hits.started(index) {
-                    started.push(code_name(code.bind(py))?);
+                    started.push(code.name(py)?);
                 }
             }
             data.trace
@@ -893,6 +910,62 @@ impl Collector {
         }
     }
 
+    /// Lets go of the code objects that nothing but rcov holds any more
+    /// (see `code_slots`): a module body once its import has run it, then
+    /// the class bodies it held, and so on down its tree. Called at each
+    /// registration: by then the file registered before it has usually run.
+    fn release_unreachable(&self, py: Python<'_>) {
+        loop {
+            let found: Vec<(String, usize, Py<PyAny>)> = {
+                let mut state = self.lock(py);
+                let State {
+                    files, unreleased, ..
+                } = &mut *state;
+                let mut found = Vec::new();
+                unreleased.retain(|name| {
+                    let Some(file) = files.get(name) else {
+                        return false;
+                    };
+                    // A module still running (or held) holds the rest.
+                    if !file.code_objects.module_done(py) {
+                        return true;
+                    }
+                    let unreachable = file.code_objects.unreachable(py);
+                    // What these held may follow them, in the next pass.
+                    let more = !unreachable.is_empty();
+                    found.extend(unreachable.into_iter().map(|(i, c)| (name.clone(), i, c)));
+                    more
+                });
+                found
+            };
+            if found.is_empty() {
+                return;
+            }
+            // Named outside the lock: a call into Python.
+            let named: Vec<_> = found
+                .into_iter()
+                .filter_map(|(file, index, code)| {
+                    let name = code_name(code.bind(py)).ok()?;
+                    Some((file, index, code, name))
+                })
+                .collect();
+            let (released, unregistered) = {
+                let mut state = self.lock(py);
+                let mut released = Vec::new();
+                for (file, index, code, name) in &named {
+                    if let Some(measured) = state.files.get_mut(file) {
+                        let slots = &mut measured.code_objects;
+                        released.extend(slots.release(*index, code, name.clone()));
+                    }
+                }
+                let unregistered = self.code_files.remove(&released);
+                (released, unregistered)
+            };
+            // The lock is released: freeing code objects may run code.
+            drop((unregistered, released, named));
+        }
+    }
+
     /// Records the compiled tree of `filename`, replacing an earlier one (a
     /// reload: its hits are kept if the source is the same), and turns LINE
     /// events on for it when measuring.
@@ -904,6 +977,7 @@ impl Collector {
         tree: &CodeTree<'_>,
         tables: FileTables,
     ) -> PyResult<()> {
+        self.release_unreachable(py);
         let FileTables {
             probes,
             splits,
@@ -939,7 +1013,7 @@ impl Collector {
                 Some(previous)
                     if previous.source_hash == source.hash
                         && *previous.probes == *probes
-                        && previous.code_objects.len() == code_count =>
+                        && previous.code_objects.count() == code_count =>
                 {
                     (
                         Arc::clone(&previous.hits),
@@ -965,7 +1039,7 @@ impl Collector {
                 }
             };
             let mut unregistered = match &previous {
-                Some(previous) => self.code_files.remove(&previous.code_objects),
+                Some(previous) => self.code_files.remove(previous.code_objects.held()),
                 None => Vec::new(),
             };
             unregistered.extend(self.code_files.insert(
@@ -984,15 +1058,14 @@ impl Collector {
                 number,
                 splits: Arc::from(splits),
                 earlier,
-                code_objects: tree
-                    .code_objects
-                    .iter()
-                    .map(|code| code.clone().unbind())
-                    .collect(),
+                code_objects: CodeSlots::new(&tree.code_objects),
                 hits_map: map,
                 own_compile: true,
             };
             state.files.insert(filename.to_string(), file);
+            if !state.unreleased.iter().any(|name| name == filename) {
+                state.unreleased.push(filename.to_string());
+            }
             (state.monitor, previous, unregistered)
         };
         // The lock is released: dropping code objects or calling Python may
@@ -1002,7 +1075,7 @@ impl Collector {
             if let Some(replaced) = &replaced {
                 let old = replaced
                     .code_objects
-                    .iter()
+                    .held()
                     .map(|code| code.bind(py).clone());
                 monitor.set_events(py, &self.code_files, old, Arming::Off)?;
             }
@@ -1072,21 +1145,11 @@ fn original_verdict(py: Python<'_>, source: &str, filename: &str, failure: RcovE
     }
 }
 
-/// `(co_qualname, co_firstlineno)` of a code object.
-fn code_name(code: &Bound<'_, PyAny>) -> PyResult<(String, u32)> {
-    let py = code.py();
-    Ok((
-        code.getattr(pyo3::intern!(py, "co_qualname"))?.extract()?,
-        code.getattr(pyo3::intern!(py, "co_firstlineno"))?
-            .extract()?,
-    ))
-}
-
 impl MeasuredFile {
-    fn code_list(&self, py: Python<'_>) -> Vec<Py<PyAny>> {
+    fn code_list(&self, py: Python<'_>) -> Vec<CodeSlot> {
         self.code_objects
             .iter()
-            .map(|code| code.clone_ref(py))
+            .map(|slot| slot.clone_ref(py))
             .collect()
     }
 }
@@ -1095,7 +1158,7 @@ impl State {
     fn all_code_objects<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyAny>> {
         self.files
             .values()
-            .flat_map(|file| file.code_objects.iter().map(|code| code.bind(py).clone()))
+            .flat_map(|file| file.code_objects.held().map(|code| code.bind(py).clone()))
             .collect()
     }
 }

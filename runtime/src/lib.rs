@@ -24,6 +24,7 @@
 //! exceptions here, in one place.
 
 pub mod code_cache;
+pub mod code_slots;
 pub mod collector;
 pub mod compile;
 pub mod contexts;

@@ -148,6 +148,16 @@ impl CodeFiles {
             .collect()
     }
 
+    /// Lets go of every registered code object without dropping it (see
+    /// `Collector::abandon`): nothing may look one up afterwards.
+    pub fn abandon(&self) {
+        let mut map = self
+            .by_address
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        std::mem::forget(std::mem::take(&mut *map));
+    }
+
     /// Forgets which lines every code object has reported (its events are
     /// being turned on again).
     pub fn reset_lines(&self) {
@@ -162,13 +172,13 @@ impl CodeFiles {
 
     /// Unregisters `codes`, returning their entries to be dropped by the caller.
     #[must_use]
-    pub fn remove(&self, codes: &[Py<PyAny>]) -> Vec<MeasuredCode> {
+    pub fn remove<'a>(&self, codes: impl IntoIterator<Item = &'a Py<PyAny>>) -> Vec<MeasuredCode> {
         let mut map = self
             .by_address
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         codes
-            .iter()
+            .into_iter()
             .filter_map(|code| map.remove(&(code.as_ptr() as usize)))
             .collect()
     }
