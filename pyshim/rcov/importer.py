@@ -18,25 +18,12 @@ the file is imported the normal way (bytecode cache included).
 from __future__ import annotations
 
 import importlib.machinery
-import importlib.util
 import sys
-
-# decode_source imports tokenize (and tokenize imports re) on first use, which
-# from Python 3.15 is the first measured import: when that import is `re`
-# itself (measuring the standard library), tokenize would find it half
-# initialised. Loaded here, before anything is measured.
-import tokenize  # noqa: F401
 from collections.abc import Callable, Sequence
 from types import CodeType, ModuleType
 
 from . import _rcov
 from .filters import SourceFilter
-
-# Names for annotations only: the typing module is not loaded at run time,
-# to keep rcov's start-up (which every measured run pays) short.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
 
 __all__ = ["MeasuringFinder", "MeasuringLoader", "read_source", "warn_not_measured"]
 
@@ -58,9 +45,16 @@ def warn_not_measured(path: str, reason: object) -> None:
 
 def read_source(data: bytes) -> str:
     """Decode a source file as the compiler would (PEP 263 cookie, BOM, newlines)."""
-    # The common case (UTF-8, no cookie) without decode_source's Python code.
+    # The common case (UTF-8, no cookie) without decode_source's Python code,
+    # nor its imports (`tokenize`, and `re` from 3.15 on): measuring the
+    # standard library, those would be imported, and measured, half-way
+    # through the import of one of them. No module they import has a cookie.
     text = _rcov.decode_utf8(data)
-    return importlib.util.decode_source(data) if text is None else text
+    if text is None:
+        import importlib.util
+
+        text = importlib.util.decode_source(data)
+    return text
 
 
 def load_unchanged(collector: _rcov.Collector, path: str) -> CodeType | None:
@@ -102,19 +96,20 @@ def compile_measured(collector: _rcov.Collector, data: bytes, path: str) -> Code
 # CPython hides the import machinery from tracebacks: a run of frames of
 # "<frozen importlib._bootstrap*>" ending in a frame named
 # `_call_with_frames_removed` is cut (Python/import.c, remove_importlib_frames).
-# MeasuringLoader.get_code is compiled under that file and function name, and
-# re-raises a SyntaxError without its traceback, so that a module with a syntax
-# error shows CPython's own error with neither import frames nor rcov's frames,
-# exactly as without rcov.
-_GET_CODE = """
-def _call_with_frames_removed(self, fullname):
+# MeasuringLoader.get_code has that function name and, by `replace`, that
+# file, and re-raises a SyntaxError without its traceback, so that a module
+# with a syntax error shows CPython's own error with neither import frames nor
+# rcov's frames, exactly as without rcov.
+def _call_with_frames_removed(self: MeasuringLoader, fullname: str) -> CodeType:
     try:
         return self._code(fullname)
     except SyntaxError as exc:
         raise exc.with_traceback(None)
-"""
-_namespace: dict[str, Any] = {}
-exec(compile(_GET_CODE, "<frozen importlib._bootstrap_external>", "exec"), _namespace)  # noqa: S102
+
+
+_call_with_frames_removed.__code__ = _call_with_frames_removed.__code__.replace(
+    co_filename="<frozen importlib._bootstrap_external>"
+)
 
 
 class MeasuringLoader(importlib.machinery.SourceFileLoader):
@@ -135,7 +130,7 @@ class MeasuringLoader(importlib.machinery.SourceFileLoader):
             return code
         return importlib.machinery.SourceFileLoader.get_code(self, fullname)  # type: ignore[return-value]
 
-    get_code = _namespace["_call_with_frames_removed"]
+    get_code = _call_with_frames_removed
 
 
 class MeasuringFinder:
