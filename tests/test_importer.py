@@ -14,7 +14,7 @@ import importlib.util
 import inspect
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import CodeType
 
@@ -185,6 +185,32 @@ def test_read_source_refuses_what_cpython_refuses(data: bytes) -> None:
     with pytest.raises(Exception) as theirs:
         importlib.util.decode_source(data)
     assert (type(ours.value), str(ours.value)) == (type(theirs.value), str(theirs.value))
+
+
+def _compiled_or_raised(compile_file: Callable[[], CodeType]) -> object:
+    try:
+        code = compile_file()
+    except Exception as exc:  # noqa: BLE001 - the error is what is compared
+        return type(exc), str(exc), getattr(exc, "lineno", None)
+    return code.co_filename, code.co_code, code.co_consts, list(code.co_lines())
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        *DECODED,
+        b"x = '\xe9'\n",
+        b"# coding: nonesuch\n",
+        b"x = 1\0\n",
+        b"def f(:\n",
+        b"def f():\n    x = 'caf\xc3\xa9'\n    return x\n",
+    ],
+)
+@pytest.mark.parametrize("filename", ["prog.py", "/tmp/dir \u00e9t\u00e9/prog.py", "bad\udcff.py"])
+def test_compile_file_compiles_as_compile_does(data: bytes, filename: str) -> None:
+    ours = _compiled_or_raised(lambda: _rcov.compile_file(data, filename))
+    theirs = _compiled_or_raised(lambda: compile(data, filename, "exec", dont_inherit=True))
+    assert ours == theirs
 
 
 def test_read_source_decodes_the_standard_library_as_cpython_does() -> None:

@@ -112,7 +112,7 @@ class Session:
             code = compile_measured(self.collector, data, path)
             if code is not None:
                 return code
-        return compile(data, path, "exec", dont_inherit=True)
+        return _rcov.compile_file(data, path)
 
     def stop(self, at_exit: bool = False) -> None:
         """Stop measuring; `at_exit`: for good, the process is ending."""

@@ -15,10 +15,13 @@
 //! reports, which are coverage.py's raw statements (it skips code objects
 //! named `__annotate__`, and so does this walk, though not their children).
 
+use std::ffi::CString;
+
+use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyCode, PyDict, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyCode, PyDict, PyList, PyString, PyTuple};
 use rcov_instrument::{Options, PROBE_BASE};
 use serde::{Deserialize, Serialize};
 
@@ -141,6 +144,46 @@ pub fn compile_text<'py>(
     let kwargs = PyDict::new(py);
     kwargs.set_item(intern!(py, "dont_inherit"), true)?;
     compile.call((text, filename, intern!(py, "exec")), Some(&kwargs))
+}
+
+/// `compile(data, filename, "exec", dont_inherit=True)` of a file's bytes
+/// (its coding cookie honoured), through CPython's C API: `builtins.compile`
+/// first creates the `ast` module's types, about 1 ms once per process,
+/// which a program that never compiles (an import from `.pyc`s and a main
+/// script that rcov does not measure) would otherwise pay for rcov.
+#[pyfunction]
+pub fn compile_file<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    filename: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: `filename` is a str; a new reference (or NULL, an error set).
+    let encoded = unsafe {
+        Bound::from_owned_ptr_or_err(py, ffi::PyUnicode_EncodeFSDefault(filename.as_ptr()))?
+    };
+    let encoded = encoded.cast_into::<PyBytes>()?;
+    match (CString::new(data), CString::new(encoded.as_bytes())) {
+        // SAFETY: NUL-terminated strings that outlive the call; the result
+        // is a new reference or NULL with an error set.
+        (Ok(source), Ok(name)) => unsafe {
+            Bound::from_owned_ptr_or_err(
+                py,
+                ffi::Py_CompileString(source.as_ptr(), name.as_ptr(), ffi::Py_file_input),
+            )
+        },
+        // A NUL byte: `compile` raises CPython's own error for it.
+        _ => {
+            let compile = py
+                .import(intern!(py, "builtins"))?
+                .getattr(intern!(py, "compile"))?;
+            let kwargs = PyDict::new(py);
+            kwargs.set_item(intern!(py, "dont_inherit"), true)?;
+            compile.call(
+                (PyBytes::new(py, data), filename, intern!(py, "exec")),
+                Some(&kwargs),
+            )
+        }
+    }
 }
 
 /// The warnings CPython's compiler decided to show while compiling one

@@ -137,6 +137,7 @@ fn _rcov(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rewrite, m)?)?;
     m.add_function(wrap_pyfunction!(instrumented::instrument_source, m)?)?;
     m.add_function(wrap_pyfunction!(source_text::decode_utf8, m)?)?;
+    m.add_function(wrap_pyfunction!(compile::compile_file, m)?)?;
     m.add_function(wrap_pyfunction!(file_analysis::definition_lines, m)?)?;
     m.add_function(wrap_pyfunction!(file_analysis::highlight_lines, m)?)?;
     Ok(())
