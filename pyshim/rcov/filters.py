@@ -28,7 +28,6 @@ pattern without a slash matches a file name anywhere in the tree.
 from __future__ import annotations
 
 import importlib.machinery
-import importlib.util
 import os
 import re
 import sys
@@ -160,8 +159,10 @@ def _find_package(name: str, allow_import: bool) -> importlib.machinery.ModuleSp
     except (ImportError, ValueError, AttributeError):
         spec = None
     if spec is None and len(parts) > 1 and allow_import:
+        from importlib.util import find_spec
+
         try:
-            spec = importlib.util.find_spec(name)
+            spec = find_spec(name)
         except (ImportError, ValueError, AttributeError):
             spec = None
     return spec

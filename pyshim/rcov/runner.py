@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import builtins
 import importlib.machinery
-import importlib.util
 import marshal
 import os
 import runpy
@@ -136,7 +135,7 @@ def _run_script(program: Program, compile_main: MainCompiler) -> None:
     main = _fresh_main()
     main.__dict__["__file__"] = abspath
     _set_cached_none(main)
-    if path.endswith(".pyc") or data[:4] == importlib.util.MAGIC_NUMBER:
+    if path.endswith(".pyc") or _is_pyc_magic(data[:4]):
         # A compiled script runs as is (CPython's maybe_pyc_file): nothing to measure.
         main.__loader__ = importlib.machinery.SourcelessFileLoader("__main__", abspath)
         code = marshal.loads(data[16:])
@@ -160,6 +159,17 @@ def _run_script(program: Program, compile_main: MainCompiler) -> None:
             raise _ProgramFailed("", status)
         return
     _exec(code, main.__dict__)
+
+
+def _is_pyc_magic(head: bytes) -> bool:
+    """Does a file starting with `head` hold this interpreter's bytecode?"""
+    # Every magic number ends in "\r\n": importlib.util, which has it (and
+    # costs every run its import), is loaded only for a file that may be one.
+    if head[2:] != b"\r\n":
+        return False
+    import importlib.util
+
+    return head == importlib.util.MAGIC_NUMBER
 
 
 def _set_cached_none(main: ModuleType) -> None:

@@ -21,7 +21,6 @@ from .datafiles import parallel_filename, run_meta
 from .filters import SourceFilter, split_option_list
 from .importer import MeasuringFinder, compile_measured, install, uninstall
 from .messages import say as _say
-from .summary import FileReport, relative_name
 from .toolguard import guard, unguard
 
 # Names for annotations only: the typing module is not loaded at run time,
@@ -29,6 +28,8 @@ from .toolguard import guard, unguard
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TextIO
+
+    from .summary import FileReport
 
 __all__ = ["Session"]
 
@@ -129,6 +130,8 @@ class Session:
         data = _rcov.CoverageData(has_arcs=self.options.branch)
         cwd = self.filter.cwd
         relative = self.options.relative_files
+        if relative:
+            from .summary import relative_name
 
         keys: dict[str, str] = {}
 
