@@ -961,6 +961,11 @@ impl Collector {
                 let unregistered = self.code_files.remove(&released);
                 (released, unregistered)
             };
+            // Nothing let go of (a name that could not be read): the same
+            // code objects would be found again.
+            if released.is_empty() {
+                return;
+            }
             // The lock is released: freeing code objects may run code.
             drop((unregistered, released, named));
         }

@@ -138,12 +138,21 @@ pub fn compile_text<'py>(
     text: &str,
     filename: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
+    builtin_compile(py, text, filename)
+}
+
+/// `builtins.compile(source, filename, "exec", dont_inherit=True)`.
+fn builtin_compile<'py>(
+    py: Python<'py>,
+    source: impl IntoPyObject<'py>,
+    filename: impl IntoPyObject<'py>,
+) -> PyResult<Bound<'py, PyAny>> {
     let compile = py
         .import(intern!(py, "builtins"))?
         .getattr(intern!(py, "compile"))?;
     let kwargs = PyDict::new(py);
     kwargs.set_item(intern!(py, "dont_inherit"), true)?;
-    compile.call((text, filename, intern!(py, "exec")), Some(&kwargs))
+    compile.call((source, filename, intern!(py, "exec")), Some(&kwargs))
 }
 
 /// `compile(data, filename, "exec", dont_inherit=True)` of a file's bytes
@@ -172,17 +181,7 @@ pub fn compile_file<'py>(
             )
         },
         // A NUL byte: `compile` raises CPython's own error for it.
-        _ => {
-            let compile = py
-                .import(intern!(py, "builtins"))?
-                .getattr(intern!(py, "compile"))?;
-            let kwargs = PyDict::new(py);
-            kwargs.set_item(intern!(py, "dont_inherit"), true)?;
-            compile.call(
-                (PyBytes::new(py, data), filename, intern!(py, "exec")),
-                Some(&kwargs),
-            )
-        }
+        _ => builtin_compile(py, PyBytes::new(py, data), filename),
     }
 }
 
