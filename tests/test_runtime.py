@@ -516,8 +516,9 @@ def test_code_only_rcov_holds_is_let_go_and_still_reported(
     try:
         namespace = p.run(code)
         del code
-        # Letting go happens when the next file is registered.
-        p.collector.compile("x = 1\n", str(p.path.with_name("other.py")))
+        # Registrations look for code to let go of once enough files wait.
+        for n in range(40):
+            p.collector.compile("x = 1\n", str(p.path.with_name(f"other{n}.py")))
     finally:
         p.collector.stop()
     assert refs["<module>"]() is None
@@ -535,7 +536,8 @@ def test_code_the_program_holds_stays_measured(program: Callable[..., Program]) 
     p.collector.start()
     try:
         exec(code, {"flag": True})  # noqa: S102 - the test program
-        p.collector.compile("x = 1\n", str(p.path.with_name("other.py")))
+        for n in range(40):
+            p.collector.compile("x = 1\n", str(p.path.with_name(f"other{n}.py")))
         exec(code, {"flag": False})  # noqa: S102 - the test program
     finally:
         p.collector.stop()

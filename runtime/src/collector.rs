@@ -7,7 +7,7 @@
 //! another file on this thread), so each method copies what it needs under the
 //! lock and talks to CPython outside it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::SystemTime;
@@ -65,7 +65,11 @@ struct State {
     /// The number the next new file gets (see `CodeId`).
     next_file: u32,
     /// Files whose code objects may yet become held by rcov alone.
-    unreleased: Vec<String>,
+    unreleased: HashSet<String>,
+    /// How many of those make a registration look for code to let go of:
+    /// twice as many as were left after the last look, so that files whose
+    /// module the program keeps cost each registration O(1) on average.
+    release_at: usize,
 }
 
 /// What is kept of a compiled file: enough to analyse it again at the end.
@@ -913,8 +917,22 @@ impl Collector {
     /// Lets go of the code objects that nothing but rcov holds any more
     /// (see `code_slots`): a module body once its import has run it, then
     /// the class bodies it held, and so on down its tree. Called at each
-    /// registration: by then the file registered before it has usually run.
+    /// registration (by then the files registered before have usually run),
+    /// it looks once enough files wait (`release_at`).
     fn release_unreachable(&self, py: Python<'_>) {
+        {
+            let state = self.lock(py);
+            if state.unreleased.len() < state.release_at {
+                return;
+            }
+        }
+        self.release_passes(py);
+        let mut state = self.lock(py);
+        state.release_at = 2 * state.unreleased.len();
+    }
+
+    /// `release_unreachable`'s passes, each a level further down the trees.
+    fn release_passes(&self, py: Python<'_>) {
         loop {
             let found: Vec<(String, usize, Py<PyAny>)> = {
                 let mut state = self.lock(py);
@@ -1068,9 +1086,7 @@ impl Collector {
                 own_compile: true,
             };
             state.files.insert(filename.to_string(), file);
-            if !state.unreleased.iter().any(|name| name == filename) {
-                state.unreleased.push(filename.to_string());
-            }
+            state.unreleased.insert(filename.to_string());
             (state.monitor, previous, unregistered)
         };
         // The lock is released: dropping code objects or calling Python may
