@@ -76,10 +76,6 @@ impl CodeSlots {
         self.0.len()
     }
 
-    pub fn get(&self, index: usize) -> Option<&CodeSlot> {
-        self.0.get(index)
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = &CodeSlot> {
         self.0.iter()
     }

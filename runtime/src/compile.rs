@@ -83,7 +83,7 @@ impl EntryShape {
             .getattr(intern!(py, "opmap"))?
             .get_item("RESUME")?
             .extract()?;
-        let module = compile_text(py, "def f():\n    return 0\n", "<rcov>")?;
+        let module = builtin_compile(py, "def f():\n    return 0\n", "<rcov>")?;
         let consts = module.getattr(intern!(py, "co_consts"))?;
         let Some(function) = consts
             .cast::<PyTuple>()?
@@ -132,17 +132,8 @@ pub fn raw_statements(py: Python<'_>, source: &str, filename: &str) -> Result<Ve
     Ok(walk_tree(&module, Rebuild::NOTHING)?.facts.raw_statements)
 }
 
-/// `builtins.compile(text, filename, "exec", dont_inherit=True)`.
-pub fn compile_text<'py>(
-    py: Python<'py>,
-    text: &str,
-    filename: &str,
-) -> PyResult<Bound<'py, PyAny>> {
-    builtin_compile(py, text, filename)
-}
-
 /// `builtins.compile(source, filename, "exec", dont_inherit=True)`.
-fn builtin_compile<'py>(
+pub fn builtin_compile<'py>(
     py: Python<'py>,
     source: impl IntoPyObject<'py>,
     filename: impl IntoPyObject<'py>,
@@ -192,7 +183,7 @@ pub struct CaughtWarnings<'py> {
     caught: Bound<'py, PyList>,
 }
 
-/// [`compile_text`] with the warnings it would show caught instead.
+/// [`builtin_compile`] with the warnings it would show caught instead.
 ///
 /// The catch is below the filters: `warnings._showwarnmsg`, which the
 /// interpreter calls for each warning the filters let through, is replaced by
@@ -212,7 +203,7 @@ pub fn compile_catching_warnings<'py>(
         intern!(py, "_showwarnmsg"),
         caught.getattr(intern!(py, "append"))?,
     )?;
-    let compiled = compile_text(py, text, filename);
+    let compiled = builtin_compile(py, text, filename);
     warnings.setattr(intern!(py, "_showwarnmsg"), &show)?;
     Ok((compiled, CaughtWarnings { show, caught }))
 }
@@ -470,7 +461,7 @@ mod tests {
                     .map(LineOrigin::Source)
                     .collect();
                 let lines = LineRemap::new(&identity);
-                let module = compile_text(py, &source, &path).unwrap();
+                let module = builtin_compile(py, &source, &path).unwrap();
                 for code in walk_tree(&module, Rebuild::NOTHING).unwrap().code_objects {
                     let table: Vec<u8> = code.getattr("co_linetable").unwrap().extract().unwrap();
                     let first: i32 = code.getattr("co_firstlineno").unwrap().extract().unwrap();
