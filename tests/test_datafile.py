@@ -163,6 +163,21 @@ def test_schema_is_coverage_schema(tmp_path: Path) -> None:
     assert shape(tmp_path / "ours") == shape(tmp_path / "theirs")
 
 
+def test_arcs_are_unique_by_a_primary_key_without_rowid(tmp_path: Path) -> None:
+    """The data file's one deliberate difference (README, "The data file"):
+    `arc` keeps its rows in one B-tree; a row coverage.py adds again is
+    ignored as in coverage.py's own table."""
+    ours = _rcov.CoverageData(has_arcs=True)
+    ours.add_arcs("/x.py", [(1, 2), (2, -1)])
+    ours.write(str(tmp_path / "ours"), [])
+    con = sqlite3.connect(tmp_path / "ours")
+    (sql,) = con.execute("SELECT sql FROM sqlite_master WHERE name = 'arc'").fetchone()
+    assert sql.rstrip().endswith("WITHOUT ROWID")
+    con.execute("INSERT OR IGNORE INTO arc VALUES (1, 1, 1, 2), (1, 1, 2, 3)")
+    rows = con.execute("SELECT fromno, tono FROM arc ORDER BY fromno, tono").fetchall()
+    assert rows == [(1, 2), (2, -1), (2, 3)]
+
+
 def test_coverage_appends_to_an_rcov_file(tmp_path: Path) -> None:
     (tmp_path / "covrc").write_text(EMPTY_RC, encoding="utf-8")
     (tmp_path / "prog.py").write_text(

@@ -26,7 +26,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use rusqlite::types::ToSql;
-use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Statement, Transaction};
 
 use crate::coverage_data::{CoverageData, DataError, FileData};
 use crate::numbits::{numbits_to_nums, nums_to_numbits};
@@ -36,7 +36,11 @@ use crate::trace_data;
 pub const SCHEMA_VERSION: i64 = 7;
 
 /// coverage.py's tables, column for column and constraint for constraint, so
-/// that coverage.py can also append to a file rcov wrote.
+/// that coverage.py can also append to a file rcov wrote. One difference:
+/// `arc`'s four columns are its primary key, in a table without rowid, where
+/// coverage.py's table has them `unique`: the same rows are accepted and
+/// ignored (`INSERT OR IGNORE`), and a row is stored once, in one B-tree,
+/// instead of in the table and again in the index of its constraint.
 const SCHEMA: &str = "
 CREATE TABLE coverage_schema (
     version integer
@@ -71,8 +75,8 @@ CREATE TABLE arc (
     tono integer,
     foreign key (file_id) references file (id),
     foreign key (context_id) references context (id),
-    unique (file_id, context_id, fromno, tono)
-);
+    primary key (file_id, context_id, fromno, tono)
+) WITHOUT ROWID;
 CREATE TABLE tracer (
     file_id integer primary key,
     tracer text,
@@ -165,8 +169,12 @@ fn write_file(
     // The rows refer to files and contexts written just before them: checking
     // each foreign key (which the bundled SQLite does by default, and
     // coverage.py's connections do not) cost a third of writing the arcs.
+    // A small page cache: the rows come in index order, so a full page is not
+    // touched again and can go to the file, and the next reuses its memory
+    // (the default 2 MB cache would hold the whole file in fresh memory).
     con.execute_batch(
-        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF;",
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; \
+         PRAGMA cache_size = -128;",
     )
     .map_err(&err)?;
     let tx = con.transaction().map_err(&err)?;
@@ -201,33 +209,37 @@ fn write_file(
     .map_err(&err)?;
     let files: Vec<(i64, &str)> = (1..).zip(data.files.keys().map(String::as_str)).collect();
     insert_rows(&tx, "file (id, path)", &files, |(id, path)| [id, path]).map_err(&err)?;
-    let mut arcs = Vec::new();
-    let mut line_bits = Vec::new();
-    for (id, by_context) in (1i64..).zip(data.files.values()) {
-        for (context, file_data) in by_context {
-            let context_id = context_ids[context.as_str()];
-            if data.has_arcs == Some(true) {
-                let rows = file_data.arcs.iter();
-                arcs.extend(rows.map(|&(from, to)| [id, context_id, from.into(), to.into()]));
-            } else if !file_data.lines.is_empty() {
-                line_bits.push((id, context_id, nums_to_numbits(&file_data.lines)));
-            }
-        }
+    let has_arcs = data.has_arcs == Some(true);
+    // Each file's rows in context order, straight from its sets: the rows of
+    // a large run are not copied into one list first.
+    let context_ids = &context_ids;
+    let by_file = || {
+        (1i64..)
+            .zip(data.files.values())
+            .flat_map(|(id, by_context)| {
+                by_context
+                    .iter()
+                    .map(move |(context, file_data)| (id, context_ids[context.as_str()], file_data))
+            })
+    };
+    if has_arcs {
+        let arcs = by_file().flat_map(|(id, context_id, file_data)| {
+            let rows = file_data.arcs.iter();
+            rows.map(move |&(from, to)| [id, context_id, from.into(), to.into()])
+        });
+        insert_integer_rows(&tx, "arc (file_id, context_id, fromno, tono)", arcs).map_err(&err)?;
+    } else {
+        let line_bits = by_file()
+            .filter(|(_, _, file_data)| !file_data.lines.is_empty())
+            .map(|(id, context_id, file_data)| (id, context_id, nums_to_numbits(&file_data.lines)));
+        insert_rows(
+            &tx,
+            "line_bits (file_id, context_id, numbits)",
+            line_bits,
+            |(file, context, bits)| [file, context, bits],
+        )
+        .map_err(&err)?;
     }
-    insert_rows(
-        &tx,
-        "arc (file_id, context_id, fromno, tono)",
-        &arcs,
-        |[file, context, from, to]| [file, context, from, to],
-    )
-    .map_err(&err)?;
-    insert_rows(
-        &tx,
-        "line_bits (file_id, context_id, numbits)",
-        &line_bits,
-        |(file, context, bits)| [file, context, bits],
-    )
-    .map_err(&err)?;
     let file_ids = data.files.keys().map(String::as_str).zip(1i64..).collect();
     trace_data::write_tables(&tx, &data.trace, &file_ids).map_err(&err)?;
     tx.commit().map_err(&err)?;
@@ -239,29 +251,74 @@ fn write_file(
 const ROWS_PER_INSERT: usize = 64;
 
 /// Inserts `rows` into `table` (its name and the columns `values` gives,
-/// `"arc (file_id, context_id, fromno, tono)"`), in the order given (a
-/// table's unique index grows at its end when they come sorted).
+/// `"file (id, path)"`), in the order given.
 pub(crate) fn insert_rows<T, const N: usize>(
     tx: &Transaction<'_>,
     table: &str,
-    rows: &[T],
+    rows: impl IntoIterator<Item = T>,
     values: impl for<'a> Fn(&'a T) -> [&'a dyn ToSql; N],
 ) -> rusqlite::Result<()> {
-    let insert = |count: usize| {
-        let row = format!("({})", vec!["?"; N].join(", "));
+    insert_chunked(tx, table, N, rows, |statement, first, row| {
+        for (offset, value) in values(row).into_iter().enumerate() {
+            statement.raw_bind_parameter(first + offset, value)?;
+        }
+        Ok(())
+    })
+}
+
+/// `insert_rows` for rows of integers (the arcs, most of a data file's
+/// rows), each bound as what it is: through a trait object, binding was a
+/// fifth of writing them.
+pub(crate) fn insert_integer_rows<const N: usize>(
+    tx: &Transaction<'_>,
+    table: &str,
+    rows: impl IntoIterator<Item = [i64; N]>,
+) -> rusqlite::Result<()> {
+    insert_chunked(tx, table, N, rows, |statement, first, row| {
+        for (offset, &value) in row.iter().enumerate() {
+            statement.raw_bind_parameter(first + offset, value)?;
+        }
+        Ok(())
+    })
+}
+
+/// Inserts `rows` of `columns` values into `table`, `ROWS_PER_INSERT` per
+/// statement, in the order given (a table's unique index grows at its end
+/// when they come sorted); `bind` binds a row's values from parameter
+/// `first` on.
+fn insert_chunked<T>(
+    tx: &Transaction<'_>,
+    table: &str,
+    columns: usize,
+    rows: impl IntoIterator<Item = T>,
+    bind: impl Fn(&mut Statement<'_>, usize, &T) -> rusqlite::Result<()>,
+) -> rusqlite::Result<()> {
+    let prepare = |count: usize| {
+        let row = format!("({})", vec!["?"; columns].join(", "));
         let rows = vec![row.as_str(); count].join(", ");
         tx.prepare(&format!("INSERT INTO {table} VALUES {rows}"))
     };
-    let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
-    if chunks.len() > 0 {
-        let mut full = insert(ROWS_PER_INSERT)?;
-        for chunk in &mut chunks {
-            full.execute(params_from_iter(chunk.iter().flat_map(&values)))?;
+    let execute = |statement: &mut Statement<'_>, chunk: &[T]| {
+        for (k, row) in chunk.iter().enumerate() {
+            bind(statement, k * columns + 1, row)?;
+        }
+        statement.raw_execute().map(drop)
+    };
+    let mut full = None;
+    let mut chunk = Vec::with_capacity(ROWS_PER_INSERT);
+    for row in rows {
+        chunk.push(row);
+        if chunk.len() == ROWS_PER_INSERT {
+            let statement = match &mut full {
+                Some(statement) => statement,
+                None => full.insert(prepare(ROWS_PER_INSERT)?),
+            };
+            execute(statement, &chunk)?;
+            chunk.clear();
         }
     }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        insert(rest.len())?.execute(params_from_iter(rest.iter().flat_map(&values)))?;
+    if !chunk.is_empty() {
+        execute(&mut prepare(chunk.len())?, &chunk)?;
     }
     Ok(())
 }
