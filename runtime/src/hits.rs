@@ -51,6 +51,36 @@ impl AtomicBits {
             && word.fetch_or(mask, Ordering::Relaxed) & mask == 0
     }
 
+    /// Adds every index of `indices` (best ascending: one atomic operation
+    /// per word they touch); how many were not there before. Indices beyond
+    /// the size are ignored.
+    pub fn set_many(&self, indices: impl Iterator<Item = usize>) -> u64 {
+        let add = |word: usize, mask: u64| {
+            let word = &self.words[word];
+            if word.load(Ordering::Relaxed) & mask == mask {
+                return 0;
+            }
+            u64::from((mask & !word.fetch_or(mask, Ordering::Relaxed)).count_ones())
+        };
+        let mut added = 0;
+        let mut pending: Option<(usize, u64)> = None;
+        for index in indices.filter(|&index| index < self.len) {
+            let (word, bit) = (index / 64, 1u64 << (index % 64));
+            match &mut pending {
+                Some((current, mask)) if *current == word => *mask |= bit,
+                _ => {
+                    if let Some((current, mask)) = pending.replace((word, bit)) {
+                        added += add(current, mask);
+                    }
+                }
+            }
+        }
+        if let Some((current, mask)) = pending {
+            added += add(current, mask);
+        }
+        added
+    }
+
     /// The integers added so far.
     pub fn snapshot(&self) -> Bits {
         Bits {
@@ -325,6 +355,16 @@ impl FileHits {
         }
     }
 
+    /// Records line numbers as `record` does, all at once (a body that
+    /// returned reports every line it has); how many were not recorded
+    /// before.
+    pub fn record_many(&self, lines: &[u32]) -> u64 {
+        let originals = lines.iter().filter(|&&line| line < PROBE_BASE);
+        let probes = lines.iter().filter_map(|line| line.checked_sub(PROBE_BASE));
+        self.lines.set_many(originals.map(|&line| line as usize))
+            + self.probes.set_many(probes.map(|probe| probe as usize))
+    }
+
     /// Forgets every line, probe, start and count (a forked child starting
     /// its own data).
     pub fn clear(&self) {
@@ -416,6 +456,22 @@ impl CodeLines {
 mod tests {
     use super::*;
     use std::sync::Arc;
+
+    #[test]
+    fn records_many_lines_at_once_counting_the_new_ones() {
+        let hits = FileHits::new(200, 3);
+        hits.record(64);
+        let probe = |k: u32| PROBE_BASE + k;
+        // Across words, out of order, repeated, past the end, and probes.
+        let lines = [3, 63, 64, 65, 130, 3, 2, 201, probe(1), probe(5)];
+        assert_eq!(hits.record_many(&lines), 6);
+        assert_eq!(
+            hits.lines().collect::<Vec<_>>(),
+            vec![2, 3, 63, 64, 65, 130]
+        );
+        assert!(hits.probe_hit(1) && !hits.probe_hit(0));
+        assert_eq!(hits.record_many(&lines), 0);
+    }
 
     #[test]
     fn records_lines_and_probes() {

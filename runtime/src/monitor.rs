@@ -280,7 +280,7 @@ impl CodeFiles {
                 .read()
                 .unwrap_or_else(PoisonError::into_inner);
             if let Some(measured) = map.get(&address) {
-                self.record_all(measured, measured.lines.all().iter().copied());
+                self.record_all(measured, measured.lines.all());
             }
         } else if let Ok(units) = unit_lines(code) {
             let lines = lines_between(&units, in_order.first_traced, through, offset / 2);
@@ -427,15 +427,14 @@ impl CodeFiles {
             .read()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(measured) = map.get(&address) {
-            self.record_all(measured, lines.iter().copied());
+            self.record_all(measured, lines);
         }
     }
 
-    fn record_all(&self, measured: &MeasuredCode, lines: impl Iterator<Item = u32>) {
-        for line in lines {
-            if measured.hits.record(i64::from(line)) {
-                self.new_hits.fetch_add(1, Ordering::Release);
-            }
+    fn record_all(&self, measured: &MeasuredCode, lines: &[u32]) {
+        let new = measured.hits.record_many(lines);
+        if new > 0 {
+            self.new_hits.fetch_add(new, Ordering::Release);
         }
     }
 
