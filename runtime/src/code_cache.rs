@@ -39,7 +39,7 @@ use crate::source_stamp::Stamp;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
-const MAGIC: &[u8; 8] = b"RCOVCC06";
+const MAGIC: &[u8; 8] = b"RCOVCC07";
 const MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
 const PRUNE_EVERY: Duration = Duration::from_secs(24 * 3600);
 const PRUNED_MARK: &str = ".pruned";

@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 /// for every imported file, they decode without building a tree.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HitsMap {
-    /// `(line, first_line)` for every line of multi-line statements, sorted.
+    /// `(first_line, last_line)` of every multi-line statement, sorted: a
+    /// long token table is one pair, not one per line.
     multiline: Vec<(u32, u32)>,
     /// Every branch edge, sorted.
     edges: Vec<EdgeArcs>,
@@ -47,10 +48,24 @@ impl HitsMap {
             })
             .collect();
         HitsMap {
-            multiline: analysis.multiline.clone(),
+            multiline: statement_spans(&analysis.multiline),
             edges,
         }
     }
+}
+
+/// The `(first_line, last_line)` spans of the statements in `multiline`
+/// (sorted `(line, first_line)` pairs, the lines of each statement
+/// consecutive).
+fn statement_spans(multiline: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    let mut spans: Vec<(u32, u32)> = Vec::new();
+    for &(line, first) in multiline {
+        match spans.last_mut() {
+            Some((start, last)) if *start == first && *last + 1 == line => *last = line,
+            _ => spans.push((first, line)),
+        }
+    }
+    spans
 }
 
 /// The first lines of the statements holding `hit_lines`.
@@ -60,15 +75,15 @@ pub fn executed_lines(map: &HitsMap, hit_lines: impl Iterator<Item = u32>) -> BT
         .filter_map(|line| i32::try_from(line).ok())
         .collect();
     lines.sort_unstable();
-    // Both ascend: one walk through the multi-line table instead of a search
-    // per line (a long token table is thousands of lines of one statement).
-    let mut multiline = map.multiline.iter().peekable();
+    // Both ascend: one walk through the statements instead of a search per
+    // line.
+    let mut spans = map.multiline.iter().peekable();
     lines
         .into_iter()
         .map(|line| {
-            while multiline.next_if(|&&(l, _)| (l as i32) < line).is_some() {}
-            match multiline.peek() {
-                Some(&&(l, first)) if l as i32 == line => first as i32,
+            while spans.next_if(|&&(_, last)| (last as i32) < line).is_some() {}
+            match spans.peek() {
+                Some(&&(first, _)) if first as i32 <= line => first as i32,
                 _ => line,
             }
         })
@@ -328,6 +343,19 @@ mod tests {
         // In any order the hits come.
         let lines = executed_lines(&a, [8, 7, 4, 2, 1, 0].into_iter());
         assert_eq!(lines.into_iter().collect::<Vec<_>>(), vec![1, 2, 3, 7, 8]);
+    }
+
+    #[test]
+    fn adjacent_statements_keep_their_own_first_lines() {
+        let mut a = analysis();
+        a.multiline = vec![(3, 3), (4, 3), (5, 5), (6, 5), (9, 9), (10, 9), (11, 9)];
+        let map = HitsMap::new(&a);
+        assert_eq!(map.multiline, [(3, 4), (5, 6), (9, 11)]);
+        let lines = executed_lines(&map, [2, 4, 6, 7, 8, 11, 12].into_iter());
+        assert_eq!(
+            lines.into_iter().collect::<Vec<_>>(),
+            vec![2, 3, 5, 7, 8, 9, 12]
+        );
     }
 
     #[test]
