@@ -55,13 +55,12 @@ impl HitsMap {
 }
 
 /// The `(first_line, last_line)` spans of the statements in `multiline`
-/// (sorted `(line, first_line)` pairs, the lines of each statement
-/// consecutive).
+/// (sorted `(line, first_line)` pairs: a statement's lines are together).
 fn statement_spans(multiline: &[(u32, u32)]) -> Vec<(u32, u32)> {
     let mut spans: Vec<(u32, u32)> = Vec::new();
     for &(line, first) in multiline {
         match spans.last_mut() {
-            Some((start, last)) if *start == first && *last + 1 == line => *last = line,
+            Some((start, last)) if *start == first => *last = line,
             _ => spans.push((first, line)),
         }
     }
