@@ -1225,12 +1225,24 @@ fn marshalled(module: &Bound<'_, PyAny>) -> Option<Vec<u8>> {
 }
 
 /// The code object in `bytes` (as `marshalled` made them), if CPython can
-/// read one there.
+/// read one there. `marshal.loads` reads them in place, through a read-only
+/// memoryview: a bytes object would copy every cached module's code first.
 fn unmarshalled<'py>(py: Python<'py>, bytes: &[u8]) -> Option<Bound<'py, PyAny>> {
     let marshal = py.import("marshal").ok()?;
-    let code = marshal
-        .call_method1("loads", (PyBytes::new(py, bytes),))
-        .ok()?;
+    let len = isize::try_from(bytes.len()).ok()?;
+    // SAFETY: a read-only view of `bytes`, released below while `bytes` is
+    // still borrowed; marshal keeps no reference to what it reads.
+    let view = unsafe {
+        let view = pyo3::ffi::PyMemoryView_FromMemory(
+            bytes.as_ptr().cast_mut().cast(),
+            len,
+            pyo3::ffi::PyBUF_READ,
+        );
+        Bound::from_owned_ptr_or_opt(py, view)
+    }?;
+    let code = marshal.call_method1("loads", (&view,));
+    view.call_method0("release").ok()?;
+    let code = code.ok()?;
     code.is_instance_of::<PyCode>().then_some(code)
 }
 
