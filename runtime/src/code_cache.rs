@@ -66,8 +66,42 @@ pub struct Entry {
     pub probes: Vec<EdgeId>,
     pub hits_map: HitsMap,
     pub facts: TreeFacts,
-    pub code: Vec<u8>,
+    pub code: MarshalledCode,
 }
+
+/// Marshalled module code, in the buffer it came in: a whole entry file read
+/// from the cache holds it as its tail, which is used where it lies rather
+/// than moved (a large module's code is most of its entry).
+#[derive(Debug)]
+pub struct MarshalledCode {
+    buffer: Vec<u8>,
+    start: usize,
+}
+
+impl From<Vec<u8>> for MarshalledCode {
+    fn from(code: Vec<u8>) -> Self {
+        MarshalledCode {
+            buffer: code,
+            start: 0,
+        }
+    }
+}
+
+impl std::ops::Deref for MarshalledCode {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.buffer[self.start..]
+    }
+}
+
+impl PartialEq for MarshalledCode {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for MarshalledCode {}
 
 /// A directory of entries.
 pub struct CodeCache {
@@ -269,21 +303,27 @@ impl Header {
         postcard::take_from_bytes::<Tables<'_>>(body).ok()
     }
 
-    /// The entry in `bytes` (as for `tables`). The marshalled code stays in
-    /// `bytes`' buffer, moved to its start rather than copied out.
-    fn decode(&self, mut bytes: Vec<u8>) -> Option<Entry> {
+    /// The entry in `bytes` (as for `tables`). The marshalled code stays
+    /// where it is in `bytes`, which the entry keeps.
+    fn decode(&self, bytes: Vec<u8>) -> Option<Entry> {
         let (tables, code) = self.tables(&bytes)?;
-        let code_at = bytes.len() - code.len();
-        let mut entry = Entry {
-            source_lines: tables.source_lines,
-            probes: tables.probes.into_owned(),
-            hits_map: tables.hits_map.into_owned(),
-            facts: tables.facts.into_owned(),
-            code: Vec::new(),
-        };
-        bytes.drain(..code_at);
-        entry.code = bytes;
-        Some(entry)
+        let start = bytes.len() - code.len();
+        let (source_lines, probes, hits_map, facts) = (
+            tables.source_lines,
+            tables.probes.into_owned(),
+            tables.hits_map.into_owned(),
+            tables.facts.into_owned(),
+        );
+        Some(Entry {
+            source_lines,
+            probes,
+            hits_map,
+            facts,
+            code: MarshalledCode {
+                buffer: bytes,
+                start,
+            },
+        })
     }
 }
 
@@ -365,7 +405,7 @@ mod tests {
                 ],
                 raw_statements: vec![1, 2, 5],
             },
-            code: b"\xe3marshalled code".to_vec(),
+            code: b"\xe3marshalled code".to_vec().into(),
         }
     }
 

@@ -320,7 +320,7 @@ impl Collector {
                     probes: probes.clone(),
                     hits_map: map,
                     facts: tree.facts.clone(),
-                    code,
+                    code: code.into(),
                 };
                 let key = self.cache_key(filename);
                 py.detach(|| cache.store(&key, hash, stamp, &entry));
