@@ -210,6 +210,7 @@ class SourceFilter:
         self._canonical_files: dict[str, str] = {}
         self._dir_cache: dict[str, bool] = {}
         self._third_cache: dict[str, bool] = {}
+        self._source_dir_cache: dict[str, bool | None] = {}
         self._resolve_packages()
 
     def _resolve_packages(self, allow_import: bool = False) -> None:
@@ -262,8 +263,9 @@ class SourceFilter:
 
     def _in_source(self, path: str, modname: str | None) -> bool:
         directory = os.path.dirname(path)
-        if any(_is_under(path, d) for d in self.source_dirs):
-            return self._source_allows(directory, self.source_dirs)
+        verdict = self._in_source_dirs(directory)
+        if verdict is not None:
+            return verdict
         if modname is not None:
             for pkg in self.source_pkgs:
                 if modname == pkg or modname.startswith(pkg + "."):
@@ -283,6 +285,20 @@ class SourceFilter:
                     directory, [d for ds in self._pkg_dirs.values() for d in ds]
                 )
         return False
+
+    def _in_source_dirs(self, directory: str) -> bool | None:
+        """For a file in `directory`: None if no source directory holds it,
+        else whether it is measured there (decided once per directory, as
+        every import asks)."""
+        try:
+            return self._source_dir_cache[directory]
+        except KeyError:
+            pass
+        verdict = None
+        if any(_is_under(directory, d) for d in self.source_dirs):
+            verdict = self._source_allows(directory, self.source_dirs)
+        self._source_dir_cache[directory] = verdict
+        return verdict
 
     def _source_allows(self, directory: str, roots: list[str]) -> bool:
         """Third-party code inside a source tree is skipped, unless the source is itself there."""
