@@ -308,6 +308,7 @@ impl Header {
     fn decode(&self, bytes: Vec<u8>) -> Option<Entry> {
         let (tables, code) = self.tables(&bytes)?;
         let start = bytes.len() - code.len();
+        // The tables borrow `bytes`: owned before it moves into the entry.
         let (source_lines, probes, hits_map, facts) = (
             tables.source_lines,
             tables.probes.into_owned(),

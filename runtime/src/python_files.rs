@@ -2,9 +2,9 @@
 //! files never imported (coverage.py's `find_python_files`, without
 //! namespace packages).
 //!
-//! Every run with `--source` walks its directories at exit; in Python the
-//! walk cost about two microseconds per entry (Pygments' 343 files: 0.6 ms),
-//! three times the directory reads themselves.
+//! Every run with `--source` walks its directories at exit. Most of the
+//! walk is the directory reads; the rest took a third of it in Python (0.6
+//! ms for Pygments' 343 files, 0.45 ms here).
 
 use std::ffi::OsString;
 use std::fs::{self, FileType};
