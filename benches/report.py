@@ -59,8 +59,30 @@ class Results:
         return statistics.median(s.max_rss_kib for s in good) / 1024 if good else None
 
     def ratio(self, workload: str, tool: str) -> float | None:
-        base, t = self.seconds(workload, "none"), self.seconds(workload, tool)
-        return t / base if base and t else None
+        """`tool`'s CPU time over no coverage's (see `paired_ratio`)."""
+        return self.paired_ratio(workload, tool, "none")
+
+    def paired_ratio(self, workload: str, tool: str, other: str) -> float | None:
+        """`tool`'s CPU time over `other`'s: the median of the ratios within
+        each round. The tools of a round run back to back, so when the shared
+        machine changes speed between rounds (it has run at half speed for
+        minutes at a time), both sides of a round's ratio change alike, where
+        a ratio of medians can take its two medians from different speeds.
+        The ratio of the medians when the rounds do not pair up."""
+        mine, theirs = (
+            self.samples.get((workload, tool), []),
+            self.samples.get((workload, other), []),
+        )
+        if mine and len(mine) == len(theirs):
+            ratios = [
+                m.seconds / t.seconds
+                for m, t in zip(mine, theirs)
+                if m.status == 0 and t.status == 0 and t.seconds > 0
+            ]
+            if ratios:
+                return statistics.median(ratios)
+        m, t = self.seconds(workload, tool), self.seconds(workload, other)
+        return m / t if m is not None and t else None
 
     def rss_ratio(self, workload: str, tool: str) -> float | None:
         base, t = self.rss_mib(workload, "none"), self.rss_mib(workload, tool)
@@ -146,7 +168,11 @@ def python_section(full: Results) -> list[str]:
         ["workload", *(LABELS[t] for t in res.tools)],
         [[w, *(fmt(res.seconds(w, t), ".3f") for t in res.tools)] for w in res.workloads],
     )
-    out += ["Overhead: median CPU time / median CPU time without coverage (1.00 = none):", ""]
+    paired = (
+        "Overhead: CPU time / CPU time without coverage in the same round, median over the"
+        " rounds (1.00 = none; see `Results.paired_ratio` in benches/report.py):"
+    )
+    out += [paired, ""]
     rows = [[w, *(fmt(res.ratio(w, t), ".2f") for t in measured)] for w in res.workloads]
     rows.append(["**median over workloads**", *(fmt(res.median_ratio(t), ".2f") for t in measured)])
     out += table(["workload", *(LABELS[t] for t in measured)], rows)
@@ -172,11 +198,6 @@ def python_section(full: Results) -> list[str]:
     return out
 
 
-def time_ratio(res: Results, workload: str, tool: str, other: str) -> float | None:
-    mine, theirs = res.seconds(workload, tool), res.seconds(workload, other)
-    return mine / theirs if mine is not None and theirs else None
-
-
 def targets(res: Results) -> list[str]:
     """The issue's targets, checked against these numbers."""
     out = ["Targets (issue 4):", ""]
@@ -200,13 +221,13 @@ def targets(res: Results) -> list[str]:
             continue
         slower = []
         for w in res.workloads:
-            mine, theirs = res.seconds(w, f"rcov-{mode}"), res.seconds(w, f"slipcover-{mode}")
-            if mine is not None and theirs is not None and mine >= theirs:
-                slower.append(f"{w} ({mine / theirs:.2f}x)")
+            ratio = res.paired_ratio(w, f"rcov-{mode}", f"slipcover-{mode}")
+            if ratio is not None and ratio >= 1:
+                slower.append(f"{w} ({ratio:.2f}x)")
         verdict = "faster everywhere" if not slower else "not faster on " + ", ".join(slower)
         out.append(f"- rcov {mode} vs SlipCover {mode}: {verdict}")
     vs_cov = [
-        f"{w} {fmt(time_ratio(res, w, 'rcov-branch', 'coverage-branch'), '.2f')}"
+        f"{w} {fmt(res.paired_ratio(w, 'rcov-branch', 'coverage-branch'), '.2f')}"
         for w in res.workloads
     ]
     out.append("- rcov branch time / coverage.py branch time: " + ", ".join(vs_cov))
