@@ -215,11 +215,6 @@ def decode_utf8(data: bytes) -> str | None:
     None for any other file (a cookie, not UTF-8, a final "\\r", whose fate
     differs between Python versions), which decode_source must decode."""
 
-def python_files(root: str) -> list[tuple[str, bool]]:
-    """The importable Python files under `root`, each with whether it is a
-    link itself: depth first in name order, like os.walk; a sub-directory
-    counts only with an __init__.py, and no link to a directory is followed."""
-
 def compile_file(data: bytes, filename: str) -> CodeType:
     """compile(data, filename, "exec", dont_inherit=True) of a file's bytes,
     without creating the `ast` module's types as `compile` first does (about

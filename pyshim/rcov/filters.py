@@ -32,9 +32,7 @@ import os
 import re
 import sys
 import sysconfig
-from collections.abc import Container, Iterable, Sequence
-
-from . import _rcov
+from collections.abc import Container, Iterable, Iterator, Sequence
 
 __all__ = ["SourceFilter", "canonical_path", "glob_matcher", "split_option_list"]
 
@@ -364,7 +362,7 @@ class SourceFilter:
         found: list[str] = []
         seen: set[str] = set()
         for root in roots:
-            for path, is_link in _rcov.python_files(root):
+            for path, is_link in _python_files(root):
                 # The roots are canonical and the walk follows no directory
                 # link: only a file that is a link itself needs resolving.
                 if is_link:
@@ -383,3 +381,43 @@ class SourceFilter:
                 seen.add(path)
                 found.append(path)
         return found
+
+
+_IMPORTABLE = re.compile(r"[^.#~!$@%^&*()+=,]+\.pyw?")
+
+
+def _python_files(root: str) -> Iterator[tuple[str, bool]]:
+    """Importable Python files under `root`, each with whether it is a link
+    itself: sub-directories need an __init__.py (coverage.py's
+    find_python_files without namespace packages). Like `os.walk`, in sorted
+    order, following no directory link; the scan's entries say which files are
+    links, without a `stat` each."""
+    pending = [(root, True)]
+    while pending:
+        directory, is_root = pending.pop()
+        try:
+            with os.scandir(directory) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        files: list[os.DirEntry[str]] = []
+        subdirectories: list[os.DirEntry[str]] = []
+        for entry in entries:
+            if not _is_dir(entry):
+                files.append(entry)
+            elif not entry.is_symlink():
+                subdirectories.append(entry)
+        if not is_root and not any(entry.name == "__init__.py" for entry in files):
+            continue
+        for entry in files:
+            if _IMPORTABLE.fullmatch(entry.name):
+                yield entry.path, entry.is_symlink()
+        pending.extend((entry.path, False) for entry in reversed(subdirectories))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """A directory, or a link to one (as `os.walk` sorts entries)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False

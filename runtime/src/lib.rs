@@ -13,7 +13,6 @@
 //! - [`contexts`]: context names, and each file's hits of earlier contexts;
 //! - [`instrumented`]: one file's rewrite and probe table, for tools;
 //! - [`source_text`]: a source file's bytes to text, as imports decode them;
-//! - [`python_files`]: the importable files of a source directory;
 //! - [`coverage_data`], [`numbits`], [`datafile`]: coverage.py's data files
 //!   (model, line encoding, SQLite storage), shown to Python by [`data_object`];
 //!   [`trace_data`]: rcov's own tables in them (functions run, line counts,
@@ -41,7 +40,6 @@ pub mod linetable;
 pub mod monitor;
 pub mod news;
 pub mod numbits;
-pub mod python_files;
 pub mod quiet_targets;
 pub mod results;
 pub mod runs;
@@ -139,7 +137,6 @@ fn _rcov(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rewrite, m)?)?;
     m.add_function(wrap_pyfunction!(instrumented::instrument_source, m)?)?;
     m.add_function(wrap_pyfunction!(source_text::decode_utf8, m)?)?;
-    m.add_function(wrap_pyfunction!(python_files::python_files, m)?)?;
     m.add_function(wrap_pyfunction!(compile::compile_file, m)?)?;
     m.add_function(wrap_pyfunction!(file_analysis::definition_lines, m)?)?;
     m.add_function(wrap_pyfunction!(file_analysis::highlight_lines, m)?)?;
