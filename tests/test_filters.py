@@ -38,11 +38,13 @@ def test_links_are_followed_file_by_file(tmp_path: Path) -> None:
         assert f.selects(str(tmp_path / "src" / "via_link" / "into_src.py"))
 
 
-@pytest.mark.parametrize("cwd", ["/", sys.base_prefix])
+@pytest.mark.parametrize("cwd", ["/", sys.base_prefix, sys.prefix])
 def test_default_never_selects_stdlib_or_site_packages(cwd: str) -> None:
+    """Also from inside the interpreter's prefix (not excluded as a whole
+    then), where only the installation schemes tell its scripts directory."""
     f = SourceFilter(cwd=cwd)
     stdlib_files = [os.__file__, json.__file__, sysconfig.__file__]
-    third_party = [pytest.__file__]
+    third_party = [pytest.__file__, os.path.join(sysconfig.get_paths()["scripts"], "tool.py")]
     assert "site-packages" in pytest.__file__
     for path in stdlib_files + third_party:
         assert not f.selects(path), path

@@ -30,8 +30,8 @@ from __future__ import annotations
 import importlib.machinery
 import os
 import re
+import site
 import sys
-import sysconfig
 from collections.abc import Container, Iterable, Iterator, Sequence
 
 __all__ = ["SourceFilter", "canonical_path", "glob_matcher", "split_option_list"]
@@ -106,21 +106,23 @@ def glob_matcher(patterns: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{_glob_to_regex(p)})" for p in prepped) + r"\Z")
 
 
-def _interpreter_trees() -> tuple[set[str], set[str]]:
-    """Directories of the standard library, and of third-party code (canonical)."""
-    stdlib = {os.path.dirname(os.__file__)}
-    third: set[str] = set()
+def _scheme_trees() -> set[str]:
+    """The standard library and third-party directories of the interpreter's
+    installation schemes (canonical)."""
+    import sysconfig  # costs a millisecond: only when a directory needs it
+
+    trees: set[str] = set()
     # This platform's installation schemes, a virtualenv's and its base
     # interpreter's: another platform's name paths that cannot exist here,
     # and each scheme costs a variable expansion.
     schemes = {sysconfig.get_preferred_scheme(key) for key in ("prefix", "home", "user")}
     schemes |= {f"{os.name}_prefix", "venv"} & set(sysconfig.get_scheme_names())
+    names = ("stdlib", "platstdlib", "purelib", "platlib", "scripts")
     for scheme in sorted(schemes):
         paths = sysconfig.get_paths(scheme)
-        stdlib.update(paths[name] for name in ("stdlib", "platstdlib") if name in paths)
-        third.update(paths[name] for name in ("purelib", "platlib", "scripts") if name in paths)
+        trees.update(paths[name] for name in names if name in paths)
     # The schemes share most of their paths: each is resolved once.
-    return {canonical_path(p) for p in stdlib}, {canonical_path(p) for p in third}
+    return {canonical_path(p) for p in trees}
 
 
 def _venv_root(directory: str) -> str | None:
@@ -193,7 +195,14 @@ class SourceFilter:
         self._pkg_files: dict[str, str] = {}
         self.include = glob_matcher(include) if not source else None
         self.omit = glob_matcher(omit)
-        self._stdlib, self._third = _interpreter_trees()
+        self._stdlib = canonical_path(os.path.dirname(os.__file__))
+        # Every installation scheme's directories are made of these bases
+        # (sysconfig's `base`, `platbase`, `installed_base`,
+        # `installed_platbase`, `userbase`): a directory under none of them
+        # is in no scheme's, and needs no `sysconfig`.
+        bases = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+        self._scheme_bases = {canonical_path(p) for p in bases | {site.getuserbase()}}
+        self._scheme_trees: set[str] | None = None
         # The interpreter's prefixes, except one holding the current directory
         # (which would exclude the whole project).
         self._prefixes = {
@@ -234,13 +243,21 @@ class SourceFilter:
             hit = (
                 "site-packages" in parts
                 or "dist-packages" in parts
-                or any(_is_under(directory, t) for t in self._third)
-                or any(_is_under(directory, t) for t in self._stdlib)
+                or _is_under(directory, self._stdlib)
                 or any(_is_under(directory, t) for t in self._prefixes)
+                or self._in_scheme_tree(directory)
                 or self._in_foreign_venv(directory)
             )
             self._third_cache[directory] = hit
         return hit
+
+    def _in_scheme_tree(self, directory: str) -> bool:
+        """In an installation scheme's standard library, site-packages or scripts?"""
+        if not any(_is_under(directory, base) for base in self._scheme_bases):
+            return False
+        if self._scheme_trees is None:
+            self._scheme_trees = _scheme_trees()
+        return any(_is_under(directory, tree) for tree in self._scheme_trees)
 
     def _in_foreign_venv(self, directory: str) -> bool:
         """Inside a virtualenv, other than one that holds the current directory."""

@@ -100,8 +100,8 @@ pub fn executed_arcs(
     probes: &[EdgeId],
     probe_hit: impl Fn(usize) -> bool,
 ) -> BTreeSet<Arc> {
-    // Each probed edge once, sorted for a binary search, hit when any of
-    // its probes was.
+    // Each probed edge once, sorted as `map.edges` is (one walk through
+    // both), hit when any of its probes was.
     let mut probed: Vec<(EdgeId, bool)> = probes
         .iter()
         .enumerate()
@@ -118,12 +118,18 @@ pub fn executed_arcs(
     // Collected in bulk (sorted, then deduplicated): a tree built arc by arc
     // costs more.
     let mut arcs: Vec<Arc> = executed_lines.iter().map(|&line| (line, line)).collect();
+    let mut probed = probed.into_iter().peekable();
     for edge in &map.edges {
-        let fired = match probed.binary_search_by_key(&edge.edge, |&(probed_edge, _)| probed_edge) {
-            Ok(i) => probed[i].1,
-            Err(_) => edge
-                .entry_line
-                .is_some_and(|line| executed_lines.contains(&(line as i32))),
+        let fired = loop {
+            match probed.peek() {
+                Some(&(probed_edge, _)) if probed_edge < edge.edge => _ = probed.next(),
+                Some(&(probed_edge, hit)) if probed_edge == edge.edge => break hit,
+                _ => {
+                    break edge
+                        .entry_line
+                        .is_some_and(|line| executed_lines.contains(&(line as i32)))
+                }
+            }
         };
         if fired {
             arcs.extend(edge.arcs.iter().copied());

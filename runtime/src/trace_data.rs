@@ -68,21 +68,23 @@ impl TraceData {
     }
 }
 
+/// Each table's columns are its primary key, without rowid (as `arc` in
+/// `datafile`): a row is stored once, not again in a constraint's index.
 const SCHEMA: &str = "
 CREATE TABLE rcov_function (
     file_id integer,
     name text,
     line integer,
     foreign key (file_id) references file (id),
-    unique (file_id, name, line)
-);
+    primary key (file_id, name, line)
+) WITHOUT ROWID;
 CREATE TABLE rcov_line_count (
     file_id integer,
     line integer,
     count integer,
     foreign key (file_id) references file (id),
-    unique (file_id, line)
-);
+    primary key (file_id, line)
+) WITHOUT ROWID;
 CREATE TABLE rcov_call (
     caller_file_id integer,
     caller_name text,
@@ -92,8 +94,8 @@ CREATE TABLE rcov_call (
     callee_line integer,
     foreign key (caller_file_id) references file (id),
     foreign key (callee_file_id) references file (id),
-    unique (caller_file_id, caller_name, caller_line, callee_file_id, callee_name, callee_line)
-);
+    primary key (caller_file_id, caller_name, caller_line, callee_file_id, callee_name, callee_line)
+) WITHOUT ROWID;
 ";
 
 /// Writes `trace` into rcov's tables; `file_ids` are the `file` table's ids.
