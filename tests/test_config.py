@@ -467,3 +467,70 @@ def test_parallel_from_config_and_append_conflict(tmp_path: Path) -> None:
         1,
         "rcov: Can't append to data files in parallel mode.\n",
     )
+
+
+# --- files parsed in an earlier run -------------------------------------------
+
+# The program says whether rcov had to import the parsers before it ran.
+PARSERS_LOADED = "import sys; print(sorted({'configparser', 'tomllib'} & set(sys.modules)))\n"
+
+
+def run_in(tmp_path: Path, cache: Path | str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rcov.instrument", "prog.py"],
+        cwd=tmp_path,
+        env=clean_env({"RCOV_CACHE_DIR": str(cache)}),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "changed", "parser"),
+    [
+        (".coveragerc", "[run]\nbranch = true\n", "[run]\nbranch = false\n", "configparser"),
+        (
+            "pyproject.toml",
+            "[tool.coverage.run]\nbranch = true\n",
+            "[tool.coverage.run]\nbranch = false\n",
+            "tomllib",
+        ),
+    ],
+    ids=["ini", "toml"],
+)
+def test_an_unchanged_file_is_not_parsed_again(
+    tmp_path: Path, name: str, text: str, changed: str, parser: str
+) -> None:
+    write(tmp_path, {"prog.py": PARSERS_LOADED, name: text})
+    cache = tmp_path / "cache"
+    first, second = run_in(tmp_path, cache), run_in(tmp_path, cache)
+    assert first.stdout.splitlines()[0] == f"['{parser}']", first.stderr
+    assert second.stdout.splitlines()[0] == "[]", second.stderr
+    assert "Branch" in first.stdout and "Branch" in second.stdout  # branch = true, both times
+    write(tmp_path, {name: changed})
+    third = run_in(tmp_path, cache)
+    assert third.stdout.splitlines()[0] == f"['{parser}']", third.stderr
+    assert "Branch" not in third.stdout
+
+
+def test_parsed_files_kept_nowhere_or_unreadable_change_nothing(tmp_path: Path) -> None:
+    write(tmp_path, {"prog.py": PARSERS_LOADED, ".coveragerc": "[run]\nbranch = true\n"})
+    (tmp_path / "not-a-dir").write_text("")
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    (garbage / f"config-{sys.implementation.cache_tag}.marshal").write_bytes(b"\xff\x00junk")
+    for cache in ("", tmp_path / "not-a-dir", garbage, garbage):
+        run = run_in(tmp_path, cache)
+        assert run.returncode == 0, run.stderr
+        assert "Branch" in run.stdout
+    # The garbage was replaced by what the first run there parsed.
+    assert run.stdout.splitlines()[0] == "[]"
+
+
+def test_a_file_that_does_not_parse_is_reported_every_time(tmp_path: Path) -> None:
+    write(tmp_path, {"prog.py": "print('ran')\n", ".coveragerc": "[run\nbranch = true\n"})
+    for _ in range(2):
+        run = run_in(tmp_path, tmp_path / "cache")
+        assert (run.returncode, run.stdout) == (1, "")
+        assert run.stderr.startswith("rcov: Couldn't read config file .coveragerc: ")

@@ -22,7 +22,8 @@ accepted silently, so existing files work unchanged.
 
 Start-up time matters (every measured run reads the configuration), so
 `configparser` and `tomllib` are imported only when a candidate file exists
-and mentions coverage or rcov at all.
+and mentions coverage or rcov at all, and not again while its text is the
+one parsed in an earlier run (`configmemo`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from .config import Settings
+from .configmemo import parsed
 
 __all__ = ["ConfigError", "read_settings"]
 
@@ -251,6 +253,22 @@ def _read_ini(path: str, our_file: bool) -> _Source | None:
         raise ConfigError(f"Couldn't read config file {path}: {exc}") from None
     if not our_file and "[coverage:" not in text:
         return None
+    found = parsed("ini", text, lambda text: _parse_ini(text, path))
+    prefixes = ["coverage:", ""] if our_file else ["coverage:"]
+    sections: dict[str, dict[str, object]] = {}
+    for section in [*_OPTIONS, "paths"]:
+        for prefix in prefixes:
+            values = found.get(prefix + section)
+            if isinstance(values, dict):
+                sections[section] = values
+                break
+    if not sections and not our_file:
+        return None
+    return _Source(path, sections, toml=False, strict=False)
+
+
+def _parse_ini(text: str, path: str) -> dict[str, object]:
+    """Each section's options (with `[DEFAULT]`'s), as `configparser` reads them."""
     import configparser
 
     parser = configparser.RawConfigParser()
@@ -258,16 +276,7 @@ def _read_ini(path: str, our_file: bool) -> _Source | None:
         parser.read_string(text, source=path)
     except configparser.Error as exc:
         raise ConfigError(f"Couldn't read config file {path}: {exc}") from None
-    prefixes = ["coverage:", ""] if our_file else ["coverage:"]
-    sections: dict[str, dict[str, object]] = {}
-    for section in [*_OPTIONS, "paths"]:
-        for prefix in prefixes:
-            if parser.has_section(prefix + section):
-                sections[section] = dict(parser.items(prefix + section))
-                break
-    if not sections and not our_file:
-        return None
-    return _Source(path, sections, toml=False, strict=False)
+    return {section: dict(parser.items(section)) for section in parser.sections()}
 
 
 def _load_toml(path: str) -> dict[str, object] | None:
@@ -282,11 +291,19 @@ def _load_toml(path: str) -> dict[str, object] | None:
     # for tomllib (a bare `[tool]` table could hide them, so parse that case).
     if not re.search(_MAY_HOLD_SETTINGS, data, re.MULTILINE):
         return {}
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"Couldn't read config file {path}: {exc}") from None
+    return parsed("toml", text, lambda text: _parse_toml(text, path))
+
+
+def _parse_toml(text: str, path: str) -> dict[str, object]:
     import tomllib
 
     try:
-        return tomllib.loads(data.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Couldn't read config file {path}: {exc}") from None
 
 
