@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from covcompare import clean_env
+from pyshim_helpers import Run, run_rcov
 from rcov.config import DEFAULT_EXCLUDE, Settings
 from rcov.rcfile import ConfigError, read_settings
 
@@ -475,15 +476,8 @@ def test_parallel_from_config_and_append_conflict(tmp_path: Path) -> None:
 PARSERS_LOADED = "import sys; print(sorted({'configparser', 'tomllib'} & set(sys.modules)))\n"
 
 
-def run_in(tmp_path: Path, cache: Path | str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "rcov.instrument", "prog.py"],
-        cwd=tmp_path,
-        env=clean_env({"RCOV_CACHE_DIR": str(cache)}),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def run_in(tmp_path: Path, cache: Path | str) -> Run:
+    return run_rcov(tmp_path, "prog.py", env=clean_env({"RCOV_CACHE_DIR": str(cache)}))
 
 
 @pytest.mark.parametrize(
